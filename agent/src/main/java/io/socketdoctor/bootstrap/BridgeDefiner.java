@@ -1,0 +1,48 @@
+package io.socketdoctor.bootstrap;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Defines {@link Bridge} (renamed) inside {@code java.base} and hands back handles to it.
+ *
+ * <p>This class is loaded into a private class loader of its own, and {@code java.base} opens
+ * {@code sun.nio.ch} (and {@code java.lang} for {@code enrich=message}) to that loader only, so
+ * that neither the host's code nor the rest of the agent gains access to JDK internals. JDK types
+ * only; the result crosses back to the agent as an {@code Object[]} of JDK handle types.
+ */
+public final class BridgeDefiner {
+
+    private BridgeDefiner() {
+    }
+
+    /**
+     * @param bridgeBytes the bridge's class file, already renamed into {@code sun.nio.ch}
+     * @param bridgeName  its binary name
+     * @param wantMessage whether to return a handle on {@code Throwable.detailMessage}
+     * @return {@code {MethodHandle onErrorSetter, MethodHandle errorMethod, VarHandle detailMessage or null}}
+     */
+    public static Object[] define(byte[] bridgeBytes, String bridgeName, boolean wantMessage) throws Exception {
+        MethodHandles.Lookup inPackage =
+                MethodHandles.privateLookupIn(Class.forName("sun.nio.ch.Net"), MethodHandles.lookup());
+        Class<?> bridge;
+        try {
+            // A second attach finds the bridge of the first one: the first definition wins.
+            bridge = Class.forName(bridgeName, false, null);
+        } catch (ClassNotFoundException notYetDefined) {
+            bridge = inPackage.defineClass(bridgeBytes);
+        }
+        MethodHandles.Lookup inBridge = MethodHandles.privateLookupIn(bridge, MethodHandles.lookup());
+        MethodHandle setter = inBridge.findStaticSetter(bridge, "onError", MethodHandle.class);
+        MethodHandle error = inBridge.findStatic(bridge, "error",
+                MethodType.methodType(void.class, Object.class, Object.class, int.class, Throwable.class));
+        VarHandle message = null;
+        if (wantMessage) {
+            message = MethodHandles.privateLookupIn(Throwable.class, MethodHandles.lookup())
+                    .findVarHandle(Throwable.class, "detailMessage", String.class);
+        }
+        return new Object[] {setter, error, message};
+    }
+}

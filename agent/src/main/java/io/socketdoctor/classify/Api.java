@@ -1,0 +1,14 @@
+package io.socketdoctor.classify;
+
+import java.util.Locale;
+
+/** Which JDK API the application used. The lower-case name is the event value. */
+public enum Api {
+    SOCKET, CHANNEL, SERVER_SOCKET, SERVER_CHANNEL;
+
+    private final String label = name().toLowerCase(Locale.ROOT);
+
+    public String label() {
+        return label;
+    }
+}

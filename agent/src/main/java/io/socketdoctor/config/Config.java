@@ -1,0 +1,157 @@
+package io.socketdoctor.config;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The agent's settings, from (highest precedence first) the {@code -javaagent:...=k=v,k=v}
+ * arguments, system properties {@code socketdoctor.<key>}, and environment variables
+ * {@code SOCKETDOCTOR_<KEY>}. Agent arguments also accept {@code k:v}, because {@code jcmd
+ * JVMTI.agent_load} takes {@code k=v} tokens as its own options.
+ */
+public final class Config {
+
+    public static final String PROPERTY_PREFIX = "socketdoctor.";
+    public static final String ENV_PREFIX = "SOCKETDOCTOR_";
+    private static final String OFF_NOTE = " Socket Doctor is off; the application runs normally.";
+
+    public enum Enrich { SUPPRESSED, MESSAGE, OFF }
+
+    public enum Log { STDERR, SYSTEM, OFF }
+
+    private final Enrich enrich;
+    private final Log log;
+    private final int logRate;
+    private final Path events;
+
+    private Config(Map<Option, String> values) throws ConfigException {
+        enrich = Enrich.valueOf(values.get(Option.ENRICH).toUpperCase(Locale.ROOT));
+        log = Log.valueOf(values.get(Option.LOG).toUpperCase(Locale.ROOT));
+        logRate = Integer.parseInt(values.get(Option.LOG_RATE));
+        String file = values.get(Option.EVENTS);
+        try {
+            events = file.isEmpty() ? null : Paths.get(file);
+        } catch (RuntimeException e) {
+            throw new ConfigException("socket-doctor: option events=" + file + " is not a usable path." + OFF_NOTE);
+        }
+    }
+
+    public static Config defaults() {
+        try {
+            return parse(null, new Properties(), Map.of());
+        } catch (ConfigException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads the settings of this JVM. */
+    public static Config load(String agentArguments) throws ConfigException {
+        return parse(agentArguments, System.getProperties(), System.getenv());
+    }
+
+    public static Config parse(String agentArguments, Properties properties, Map<String, String> environment)
+            throws ConfigException {
+        Map<Option, String> values = new EnumMap<>(Option.class);
+        for (Option option : Option.values()) {
+            values.put(option, option.defaultValue());
+        }
+        for (Map.Entry<String, String> env : environment.entrySet()) {
+            if (env.getKey().startsWith(ENV_PREFIX)) {
+                Option option = null;
+                for (Option candidate : Option.values()) {
+                    if (candidate.environmentVariable().equals(env.getKey())) {
+                        option = candidate;
+                    }
+                }
+                set(values, option, env.getKey(), env.getValue(), "environment variable " + env.getKey());
+            }
+        }
+        for (String name : properties.stringPropertyNames()) {
+            if (name.startsWith(PROPERTY_PREFIX)) {
+                String key = name.substring(PROPERTY_PREFIX.length());
+                set(values, Option.byKey(key), key, properties.getProperty(name), "system property " + name);
+            }
+        }
+        if (agentArguments != null && !agentArguments.isBlank()) {
+            for (String pair : agentArguments.split(",")) {
+                if (pair.isBlank()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                int colon = pair.indexOf(':');
+                int at = eq < 0 ? colon : colon < 0 ? eq : Math.min(eq, colon);
+                if (at <= 0) {
+                    throw new ConfigException("socket-doctor: cannot read '" + pair.strip()
+                            + "' in the agent arguments: write key=value pairs separated by commas (known keys: "
+                            + Option.knownKeys() + ")." + OFF_NOTE);
+                }
+                String key = pair.substring(0, at).strip();
+                set(values, Option.byKey(key), key, pair.substring(at + 1).strip(), "the agent arguments");
+            }
+        }
+        return new Config(values);
+    }
+
+    private static void set(Map<Option, String> values, Option option, String key, String value, String source)
+            throws ConfigException {
+        if (option == null) {
+            throw new ConfigException("socket-doctor: unknown option '" + key + "' in " + source
+                    + " (known options: " + Option.knownKeys() + ")." + OFF_NOTE);
+        }
+        String normalised = validate(option, value);
+        if (normalised == null) {
+            throw new ConfigException("socket-doctor: option " + option.key() + "=" + value + " in " + source
+                    + " is not valid: " + option.key() + " takes " + option.accepted() + "." + OFF_NOTE);
+        }
+        values.put(option, normalised);
+    }
+
+    /** The value in canonical form, or null if the option does not accept it. */
+    private static String validate(Option option, String value) {
+        String v = value.strip();
+        if (!option.choices().isEmpty()) {
+            String lower = v.toLowerCase(Locale.ROOT);
+            return option.choices().contains(lower) ? lower : null;
+        }
+        switch (option) {
+            case LOG_RATE:
+                try {
+                    int rate = Integer.parseInt(v);
+                    return rate >= 1 && rate <= 1000 ? Integer.toString(rate) : null;
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            case EVENTS:
+                return v.isEmpty() ? null : v;
+            default:
+                return v;
+        }
+    }
+
+    public Enrich enrich() {
+        return enrich;
+    }
+
+    public Log log() {
+        return log;
+    }
+
+    public int logRate() {
+        return logRate;
+    }
+
+    /** The JSON-lines event file, or null. */
+    public Path events() {
+        return events;
+    }
+
+    @Override
+    public String toString() {
+        return "enrich=" + enrich.name().toLowerCase(Locale.ROOT) + ",log=" + log.name().toLowerCase(Locale.ROOT)
+                + ",log.rate=" + logRate + (events == null ? "" : ",events=" + events);
+    }
+}

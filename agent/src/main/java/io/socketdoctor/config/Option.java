@@ -1,0 +1,79 @@
+package io.socketdoctor.config;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Every option the agent accepts: its key, what it takes, its default. The one place to add one;
+ * the README's option table mirrors this list.
+ */
+public enum Option {
+    ENRICH("enrich", "suppressed|message|off", "suppressed",
+            "how the diagnosis is attached to the exception the application sees"),
+    LOG("log", "stderr|system|off", "stderr",
+            "where the one-line report of each failure goes (system = System.Logger)"),
+    LOG_RATE("log.rate", "a whole number from 1 to 1000", "5",
+            "report lines per second per errno before they are summed up as 'N more like this'"),
+    EVENTS("events", "a file path", "",
+            "also append every event as a JSON line to this file");
+
+    private final String key;
+    private final String accepted;
+    private final String defaultValue;
+    private final String description;
+
+    Option(String key, String accepted, String defaultValue, String description) {
+        this.key = key;
+        this.accepted = accepted;
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public String accepted() {
+        return accepted;
+    }
+
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** {@code socketdoctor.log.rate} */
+    public String systemProperty() {
+        return Config.PROPERTY_PREFIX + key;
+    }
+
+    /** {@code SOCKETDOCTOR_LOG_RATE} */
+    public String environmentVariable() {
+        return Config.ENV_PREFIX + key.replace('.', '_').toUpperCase(Locale.ROOT);
+    }
+
+    /** The choices of an option that takes one of a few words, else empty. */
+    List<String> choices() {
+        return accepted.contains("|") && !accepted.contains(" ") ? List.of(accepted.split("\\|")) : List.of();
+    }
+
+    public static Option byKey(String key) {
+        for (Option option : values()) {
+            if (option.key.equals(key)) {
+                return option;
+            }
+        }
+        return null;
+    }
+
+    static String knownKeys() {
+        StringBuilder keys = new StringBuilder();
+        for (Option option : values()) {
+            keys.append(keys.length() == 0 ? "" : ", ").append(option.key);
+        }
+        return keys.toString();
+    }
+}

@@ -1,0 +1,176 @@
+package io.socketdoctor.event;
+
+import io.socketdoctor.config.Config;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Takes events from the application's threads without ever blocking them, and writes them on
+ * one daemon thread: the rate-limited log line and the JSON line. A full queue drops the event
+ * and counts it; a write that fails is reported once and that output is switched off.
+ */
+public final class EventSink {
+
+    private static final int CAPACITY = 4096;
+    private static final long POLL_MILLIS = 200;
+
+    private final Config config;
+    private final BlockingQueue<Event> queue = new ArrayBlockingQueue<>(CAPACITY);
+    private final RateLimiter limiter;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    private final Thread writer;
+    private OutputStream json;
+    private System.Logger logger;
+    private volatile boolean running = true;
+
+    private Runnable agentThreadMarker;
+
+    private EventSink(Config config) throws IOException {
+        this.config = config;
+        this.limiter = new RateLimiter(config.logRate());
+        if (config.events() != null) {
+            json = Files.newOutputStream(config.events(), StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        }
+        writer = new Thread(this::run, "socket-doctor-events");
+        writer.setDaemon(true);
+    }
+
+    /** Opens the outputs (a bad event path fails here, before anything runs). */
+    public static EventSink open(Config config) throws IOException {
+        return new EventSink(config);
+    }
+
+    /**
+     * Starts the writer thread.
+     *
+     * @param agentThreadMarker run first on the agent's threads, so that their own I/O (a
+     *                          System.Logger appender that writes to a socket) is never diagnosed
+     */
+    public void start(Runnable agentThreadMarker) {
+        this.agentThreadMarker = agentThreadMarker;
+        writer.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(this::flushAtExit, "socket-doctor-flush"));
+    }
+
+    /** Never blocks: a full queue drops the event. */
+    public void offer(Event event) {
+        if (!queue.offer(event)) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+
+    public long written() {
+        return written.get();
+    }
+
+    private void run() {
+        agentThreadMarker.run();
+        while (running) {
+            try {
+                Event event = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                long now = System.currentTimeMillis();
+                limiter.drainSummaries(now, false, this::writeSummary);
+                if (event != null) {
+                    write(event, now);
+                    Event next;
+                    while ((next = queue.poll()) != null) {
+                        write(next, System.currentTimeMillis());
+                    }
+                    flushJson();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Throwable t) {
+                // Never let an output problem kill the writer or reach the host.
+                warnOnce("socket-doctor: writing events failed (" + t + ")");
+            }
+        }
+    }
+
+    /** At JVM exit, write what is queued (bounded in time) so the last failures are not lost. */
+    private void flushAtExit() {
+        agentThreadMarker.run();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        running = false;
+        writer.interrupt();
+        try {
+            writer.join(200);
+        } catch (InterruptedException ignored) {
+            Thread.currentThread().interrupt();
+        }
+        Event event;
+        while (System.nanoTime() < deadline && (event = queue.poll()) != null) {
+            write(event, System.currentTimeMillis());
+        }
+        limiter.drainSummaries(System.currentTimeMillis(), true, this::writeSummary);
+        flushJson();
+    }
+
+    private void write(Event event, long now) {
+        written.incrementAndGet();
+        if (json != null) {
+            try {
+                json.write((JsonLine.format(event) + "\n").getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                warnOnce("socket-doctor: cannot write events to " + config.events() + " (" + e + "); JSON events are off");
+                json = null;
+            }
+        }
+        if (config.log() != Config.Log.OFF && limiter.tryPass(event.rateKey(), now)) {
+            log(EventText.logLine(event));
+        }
+    }
+
+    private void writeSummary(String key, long held, long seconds) {
+        if (config.log() != Config.Log.OFF) {
+            log(EventText.summary(key, held, seconds));
+        }
+    }
+
+    private void log(String line) {
+        if (config.log() == Config.Log.SYSTEM) {
+            if (logger == null) {
+                logger = System.getLogger("io.socketdoctor");
+            }
+            logger.log(System.Logger.Level.WARNING, line);
+        } else {
+            PrintStream err = System.err;
+            err.println(line);
+            err.flush();
+        }
+    }
+
+    private void flushJson() {
+        if (json != null) {
+            try {
+                json.flush();
+            } catch (IOException e) {
+                warnOnce("socket-doctor: cannot write events to " + config.events() + " (" + e + "); JSON events are off");
+                json = null;
+            }
+        }
+    }
+
+    private boolean warned;
+
+    private void warnOnce(String line) {
+        if (!warned) {
+            warned = true;
+            System.err.println(line);
+        }
+    }
+}

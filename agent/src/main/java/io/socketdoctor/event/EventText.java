@@ -1,0 +1,76 @@
+package io.socketdoctor.event;
+
+/**
+ * Every human-readable text made from an {@link Event}: the log line an on-call engineer reads,
+ * the note attached to the application's exception, and the short tag for {@code enrich=message}.
+ */
+public final class EventText {
+
+    public static final String PREFIX = "[socket-doctor] ";
+
+    private EventText() {
+    }
+
+    /**
+     * The log line: what (errno or cause), where (operation, API, both ends), the exception as the
+     * application got it, the call site and thread, then the diagnosis and the hint.
+     */
+    public static String logLine(Event e) {
+        StringBuilder out = headline(new StringBuilder(512).append(PREFIX), e).append(": ").append(e.exception());
+        if (e.message() != null) {
+            out.append(": ").append(e.message());
+        }
+        if (e.site() != null) {
+            out.append(" at ").append(e.site());
+        }
+        out.append(" [").append(e.thread()).append("] -- ");
+        return advice(out, e).toString();
+    }
+
+    /** The text of the suppressed note: headline, diagnosis and hint. */
+    public static String note(Event e) {
+        return advice(headline(new StringBuilder(400).append(PREFIX), e).append(": "), e).toString();
+    }
+
+    /** The short tag appended to the message with {@code enrich=message}. */
+    public static String tag(Event e) {
+        return what(new StringBuilder(64).append("[socket-doctor: "), e).append(']').toString();
+    }
+
+    public static String summary(String key, long held, long seconds) {
+        return PREFIX + held + " more " + key + " like this in the last " + seconds + " s";
+    }
+
+    private static StringBuilder headline(StringBuilder out, Event e) {
+        what(out, e).append(" on ").append(e.op()).append(' ').append(e.api());
+        if (e.local() != null) {
+            out.append(' ').append(e.local());
+        }
+        if (e.remote() != null) {
+            out.append(" -> ").append(e.remote());
+        }
+        return out;
+    }
+
+    /** {@code ECONNRESET (errno 104, peer_reset_read)}, {@code read_timeout_jdk (no errno)} or {@code unrecognised failure}. */
+    private static StringBuilder what(StringBuilder out, Event e) {
+        if (e.errno() != null) {
+            out.append(e.errno()).append(" (");
+            if (e.errnoCode() != null) {
+                out.append("errno ").append(e.errnoCode()).append(", ");
+            }
+            if ("inferred".equals(e.confidence())) {
+                out.append("inferred, ");
+            }
+            return out.append(e.cause()).append(')');
+        }
+        if (e.cause() != null) {
+            return out.append(e.cause()).append(" (no errno)");
+        }
+        return out.append("unrecognised failure");
+    }
+
+    private static StringBuilder advice(StringBuilder out, Event e) {
+        return out.append(e.diagnosis()).append(" Hint: ").append(e.hint());
+    }
+}

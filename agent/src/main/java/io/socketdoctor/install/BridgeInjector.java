@@ -1,0 +1,78 @@
+package io.socketdoctor.install;
+
+import io.socketdoctor.bootstrap.Bridge;
+import io.socketdoctor.bootstrap.BridgeDefiner;
+import java.lang.instrument.Instrumentation;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Puts {@link Bridge} into {@code java.base} as {@code sun.nio.ch.SocketDoctorBridge}.
+ *
+ * <p>Why not the boot class path: {@code appendToBootstrapClassLoaderSearch} turns CDS off for
+ * every non-boot class (slower start-up, and the VM prints a warning into the host's output).
+ * Instead, {@link BridgeDefiner} is loaded into a private class loader, {@code java.base} opens
+ * {@code sun.nio.ch} to that loader's module only, and the definer defines the renamed bridge
+ * with a private lookup in that package.
+ */
+public final class BridgeInjector {
+
+    /** Binary name of the bridge inside java.base; versioned so a later incompatible jar cannot meet an old one. */
+    public static final String BRIDGE_NAME = "sun.nio.ch.SocketDoctorBridge1";
+
+    private static final String BRIDGE_INTERNAL = BRIDGE_NAME.replace('.', '/');
+
+    private BridgeInjector() {
+    }
+
+    /** Internal-name mapping that turns references to {@link Bridge} into references to the injected copy. */
+    public static Map<String, String> renaming() {
+        Map<String, String> map = new HashMap<>();
+        map.put(Bridge.class.getName().replace('.', '/'), BRIDGE_INTERNAL);
+        return map;
+    }
+
+    /**
+     * Defines the bridge (or finds the one a previous attach defined).
+     *
+     * @param withMessageAccess also obtain write access to {@code Throwable.detailMessage}
+     */
+    public static Handles inject(Instrumentation inst, boolean withMessageAccess) throws Exception {
+        byte[] bridge = ClassBytes.rename(ClassBytes.of(Bridge.class), renaming());
+        DefinerLoader loader = new DefinerLoader();
+        Class<?> definer = loader.define(BridgeDefiner.class.getName(), ClassBytes.of(BridgeDefiner.class));
+        Module javaBase = Object.class.getModule();
+        Map<String, Set<Module>> opens = new HashMap<>();
+        opens.put("sun.nio.ch", Set.of(definer.getModule()));
+        if (withMessageAccess) {
+            opens.put("java.lang", Set.of(definer.getModule()));
+        }
+        inst.redefineModule(javaBase, Set.of(), Map.of(), opens, Set.of(), Map.of());
+        Object[] handles = (Object[]) definer
+                .getMethod("define", byte[].class, String.class, boolean.class)
+                .invoke(null, bridge, BRIDGE_NAME, withMessageAccess);
+        return new Handles((MethodHandle) handles[0], (MethodHandle) handles[1], (VarHandle) handles[2]);
+    }
+
+    /**
+     * @param onErrorSetter sets the bridge's handler: {@code (MethodHandle) -> void}
+     * @param error         the bridge's {@code error} method, to warm its call site at install
+     * @param detailMessage {@code Throwable.detailMessage}, or null unless asked for
+     */
+    public record Handles(MethodHandle onErrorSetter, MethodHandle error, VarHandle detailMessage) {
+    }
+
+    /** Parent is the boot loader: the definer sees JDK classes only, and nobody else sees it. */
+    private static final class DefinerLoader extends ClassLoader {
+        DefinerLoader() {
+            super("socket-doctor-bridge-definer", null);
+        }
+
+        Class<?> define(String name, byte[] bytes) {
+            return defineClass(name, bytes, 0, bytes.length);
+        }
+    }
+}

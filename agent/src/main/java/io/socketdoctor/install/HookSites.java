@@ -1,0 +1,121 @@
+package io.socketdoctor.install;
+
+import static io.socketdoctor.classify.Api.CHANNEL;
+import static io.socketdoctor.classify.Api.SERVER_CHANNEL;
+import static io.socketdoctor.classify.Api.SERVER_SOCKET;
+import static io.socketdoctor.classify.Api.SOCKET;
+import static io.socketdoctor.classify.Op.ACCEPT;
+import static io.socketdoctor.classify.Op.BIND;
+import static io.socketdoctor.classify.Op.CLOSE;
+import static io.socketdoctor.classify.Op.CONNECT;
+import static io.socketdoctor.classify.Op.CREATE;
+import static io.socketdoctor.classify.Op.OPTION;
+import static io.socketdoctor.classify.Op.READ;
+import static io.socketdoctor.classify.Op.WRITE;
+import static io.socketdoctor.install.HookSite.Shape.INSTANCE;
+import static io.socketdoctor.install.HookSite.Shape.INSTANCE_AND_ARGUMENT;
+import static io.socketdoctor.install.HookSite.Shape.SOCKET_IMPL;
+import static io.socketdoctor.install.HookSite.Shape.SOCKET_STREAM;
+
+import io.socketdoctor.classify.Api;
+import io.socketdoctor.classify.Op;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Every JDK method Socket Doctor instruments: the one place to add a hook point.
+ *
+ * <p>Why these: each is the <em>outermost</em> JDK method the application calls for that
+ * operation, so the exception seen here is the very object the application receives, including
+ * the ones the JDK creates in Java above the natives (the sticky "Connection reset", timeouts,
+ * "Closed by interrupt" on JDK 21+ virtual threads, closed and interrupted channels). Inner
+ * methods would see exceptions that the JDK then rebuilds (JDK 17's {@code Socket.createImpl})
+ * or swallows ({@code Socket.getLocalAddress}). The names and descriptors below are identical
+ * on JDK 17.0.15 and 25 (checked with {@code javap -p}); the installer verifies each one matched
+ * exactly one method and names any that did not. Nested sites on the same thread (a subclass's
+ * {@code accept} calling {@code implAccept}) are reported once per exception object.
+ */
+public final class HookSites {
+
+    private static final String BYTES = "byte[]";
+    private static final String BUFFER = "java.nio.ByteBuffer";
+    private static final String BUFFERS = "java.nio.ByteBuffer[]";
+    private static final String ADDRESS = "java.net.SocketAddress";
+    private static final String OPTION_TYPE = "java.net.SocketOption";
+    private static final String OBJECT = "java.lang.Object";
+
+    private static final String SOCKET_CLASS = "java.net.Socket";
+    private static final String SOCKET_IN = "java.net.Socket$SocketInputStream";
+    private static final String SOCKET_OUT = "java.net.Socket$SocketOutputStream";
+    private static final String SERVER_SOCKET_CLASS = "java.net.ServerSocket";
+    private static final String NIO_SOCKET_IMPL = "sun.nio.ch.NioSocketImpl";
+    private static final String CHANNEL_CLASS = "sun.nio.ch.SocketChannelImpl";
+    private static final String SERVER_CHANNEL_CLASS = "sun.nio.ch.ServerSocketChannelImpl";
+    private static final String PROVIDER = "sun.nio.ch.SelectorProviderImpl";
+
+    public static final List<HookSite> ALL;
+
+    static {
+        Table t = new Table();
+        // java.net.Socket: streams, connect, bind, close
+        t.add(SOCKET_IN, "read", READ, SOCKET, SOCKET_STREAM, BYTES, "int", "int");
+        t.add(SOCKET_OUT, "write", WRITE, SOCKET, SOCKET_STREAM, BYTES, "int", "int");
+        t.add(SOCKET_CLASS, "getInputStream", READ, SOCKET, INSTANCE);
+        t.add(SOCKET_CLASS, "getOutputStream", WRITE, SOCKET, INSTANCE);
+        t.add(SOCKET_CLASS, "connect", CONNECT, SOCKET, INSTANCE_AND_ARGUMENT, ADDRESS, "int");
+        t.add(SOCKET_CLASS, "bind", BIND, SOCKET, INSTANCE_AND_ARGUMENT, ADDRESS);
+        t.add(SOCKET_CLASS, "close", CLOSE, SOCKET, INSTANCE);
+        // java.net.ServerSocket: accept (and implAccept, which subclasses such as SSLServerSocketImpl call)
+        t.add(SERVER_SOCKET_CLASS, "accept", ACCEPT, SERVER_SOCKET, INSTANCE);
+        t.add(SERVER_SOCKET_CLASS, "implAccept", ACCEPT, SERVER_SOCKET, INSTANCE, SOCKET_CLASS);
+        t.add(SERVER_SOCKET_CLASS, "bind", BIND, SERVER_SOCKET, INSTANCE_AND_ARGUMENT, ADDRESS, "int");
+        t.add(SERVER_SOCKET_CLASS, "close", CLOSE, SERVER_SOCKET, INSTANCE);
+        // Options of Socket and ServerSocket all end in the platform impl (only set: the JDK's own
+        // getOption calls are sometimes swallowed, e.g. by Socket.getLocalAddress).
+        t.add(NIO_SOCKET_IMPL, "setOption", OPTION, SOCKET, SOCKET_IMPL, OPTION_TYPE, OBJECT);
+        t.add(NIO_SOCKET_IMPL, "setOption", OPTION, SOCKET, SOCKET_IMPL, "int", OBJECT);
+        // SocketChannel, including the socket-adaptor paths (SocketChannel.socket() streams)
+        t.add(CHANNEL_CLASS, "read", READ, CHANNEL, INSTANCE, BUFFER);
+        t.add(CHANNEL_CLASS, "read", READ, CHANNEL, INSTANCE, BUFFERS, "int", "int");
+        t.add(CHANNEL_CLASS, "write", WRITE, CHANNEL, INSTANCE, BUFFER);
+        t.add(CHANNEL_CLASS, "write", WRITE, CHANNEL, INSTANCE, BUFFERS, "int", "int");
+        t.add(CHANNEL_CLASS, "connect", CONNECT, CHANNEL, INSTANCE_AND_ARGUMENT, ADDRESS);
+        t.add(CHANNEL_CLASS, "finishConnect", CONNECT, CHANNEL, INSTANCE);
+        t.add(CHANNEL_CLASS, "blockingConnect", CONNECT, CHANNEL, INSTANCE_AND_ARGUMENT, ADDRESS, "long");
+        t.add(CHANNEL_CLASS, "blockingRead", READ, CHANNEL, INSTANCE, BYTES, "int", "int", "long");
+        t.add(CHANNEL_CLASS, "blockingWriteFully", WRITE, CHANNEL, INSTANCE, BYTES, "int", "int");
+        t.add(CHANNEL_CLASS, "bind", BIND, CHANNEL, INSTANCE_AND_ARGUMENT, ADDRESS);
+        t.add(CHANNEL_CLASS, "setOption", OPTION, CHANNEL, INSTANCE_AND_ARGUMENT, OPTION_TYPE, OBJECT);
+        t.add(CHANNEL_CLASS, "implCloseSelectableChannel", CLOSE, CHANNEL, INSTANCE);
+        // ServerSocketChannel, including the adaptor's accept
+        t.add(SERVER_CHANNEL_CLASS, "accept", ACCEPT, SERVER_CHANNEL, INSTANCE);
+        t.add(SERVER_CHANNEL_CLASS, "blockingAccept", ACCEPT, SERVER_CHANNEL, INSTANCE, "long");
+        t.add(SERVER_CHANNEL_CLASS, "bind", BIND, SERVER_CHANNEL, INSTANCE_AND_ARGUMENT, ADDRESS, "int");
+        t.add(SERVER_CHANNEL_CLASS, "setOption", OPTION, SERVER_CHANNEL, INSTANCE_AND_ARGUMENT, OPTION_TYPE, OBJECT);
+        t.add(SERVER_CHANNEL_CLASS, "implCloseSelectableChannel", CLOSE, SERVER_CHANNEL, INSTANCE);
+        // Channel creation (EMFILE/ENFILE): java.net.Socket creates its descriptor lazily inside
+        // connect/bind, so its creation failures surface at those sites.
+        t.add(PROVIDER, "openSocketChannel", CREATE, CHANNEL, INSTANCE);
+        t.add(PROVIDER, "openSocketChannel", CREATE, CHANNEL, INSTANCE_AND_ARGUMENT, "java.net.ProtocolFamily");
+        t.add(PROVIDER, "openServerSocketChannel", CREATE, SERVER_CHANNEL, INSTANCE);
+        t.add(PROVIDER, "openServerSocketChannel", CREATE, SERVER_CHANNEL, INSTANCE_AND_ARGUMENT, "java.net.ProtocolFamily");
+        ALL = Collections.unmodifiableList(t.sites);
+    }
+
+    private HookSites() {
+    }
+
+    /** The site with this id, or null for an id this table does not have (e.g. the warm-up's). */
+    public static HookSite byId(int id) {
+        return id >= 0 && id < ALL.size() ? ALL.get(id) : null;
+    }
+
+    private static final class Table {
+        final List<HookSite> sites = new ArrayList<>();
+
+        void add(String type, String method, Op op, Api api, HookSite.Shape shape, String... parameters) {
+            sites.add(new HookSite(sites.size(), type, method, List.of(parameters), op, api, shape));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.socketdoctor.runtime;
+
+/** Finds the application's frame in an exception's stack trace. */
+final class CallSite {
+
+    private CallSite() {
+    }
+
+    /** The first frame outside the JDK (and outside the agent), as {@code class.method(File.java:line)}. */
+    static String of(Throwable thrown) {
+        for (StackTraceElement frame : thrown.getStackTrace()) {
+            if (!isJdkOrAgent(frame)) {
+                return frame.getClassName() + "." + frame.getMethodName() + "("
+                        + (frame.getFileName() == null ? "Unknown Source" : frame.getFileName())
+                        + (frame.getLineNumber() >= 0 ? ":" + frame.getLineNumber() : "") + ")";
+            }
+        }
+        return null;
+    }
+
+    static boolean isJdkOrAgent(StackTraceElement frame) {
+        String module = frame.getModuleName();
+        if (module != null && (module.startsWith("java.") || module.startsWith("jdk."))) {
+            return true;
+        }
+        String c = frame.getClassName();
+        return c.startsWith("java.") || c.startsWith("javax.") || c.startsWith("jdk.") || c.startsWith("sun.")
+                || c.startsWith("com.sun.") || c.startsWith("io.socketdoctor.shaded.")
+                || c.startsWith(Diagnostics.class.getPackageName() + ".");
+    }
+}

@@ -1,0 +1,78 @@
+package io.socketdoctor.runtime;
+
+import io.socketdoctor.classify.Facts;
+import io.socketdoctor.classify.Op;
+import io.socketdoctor.install.HookSite;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+/**
+ * Reads what the failing socket or channel can tell through public API only: both ends and
+ * whether this side had shut down or closed it. Anything that fails is simply left out.
+ */
+final class ConnectionFacts {
+
+    private ConnectionFacts() {
+    }
+
+    static Facts of(Object self, Object detail, HookSite site) {
+        String local = null;
+        String remote = null;
+        boolean outputShutdown = false;
+        boolean closed = false;
+        try {
+            if (self instanceof Socket) {
+                Socket s = (Socket) self;
+                closed = s.isClosed();
+                // A closed Socket reports the wildcard address with the old port: say nothing instead.
+                local = closed ? null : format(s.getLocalSocketAddress());
+                remote = format(s.getRemoteSocketAddress());
+                outputShutdown = s.isOutputShutdown();
+            } else if (self instanceof SocketChannel) {
+                SocketChannel ch = (SocketChannel) self;
+                closed = !ch.isOpen();
+                Socket adaptor = ch.socket();
+                local = format(adaptor.getLocalSocketAddress());
+                remote = format(adaptor.getRemoteSocketAddress());
+                outputShutdown = adaptor.isOutputShutdown();
+            } else if (self instanceof ServerSocket) {
+                ServerSocket s = (ServerSocket) self;
+                local = format(s.getLocalSocketAddress());
+                closed = s.isClosed();
+            } else if (self instanceof ServerSocketChannel) {
+                ServerSocketChannel ch = (ServerSocketChannel) self;
+                closed = !ch.isOpen();
+                local = closed ? null : format(ch.getLocalAddress());
+            }
+        } catch (Exception | LinkageError ignored) {
+            // A half-built or exotic socket: report what we have.
+        }
+        if (detail instanceof SocketAddress) {
+            if (site.op() == Op.BIND) {
+                local = format((SocketAddress) detail);
+            } else if (site.op() == Op.CONNECT) {
+                remote = format((SocketAddress) detail);
+            }
+        }
+        return new Facts(local, remote, outputShutdown, closed);
+    }
+
+    /** {@code 127.0.0.1:8080}, {@code [::1]:8080}, or {@code name:port} for an unresolved address. */
+    static String format(SocketAddress address) {
+        if (!(address instanceof InetSocketAddress)) {
+            return address == null ? null : address.toString();
+        }
+        InetSocketAddress a = (InetSocketAddress) address;
+        InetAddress ip = a.getAddress();
+        if (ip == null) {
+            return a.getHostString() + ":" + a.getPort();
+        }
+        String host = ip.getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}
