@@ -1,0 +1,145 @@
+package io.socketdoctor.it.probe;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.zip.CRC32;
+
+/**
+ * Small programs the integration tests run in child JVMs, with and without the agent.
+ * Loopback only; every loop is bounded.
+ */
+public final class Probe {
+
+    private Probe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "quiet" -> quiet();
+            case "healthy" -> healthy();
+            case "enrich" -> enrich();
+            case "burst" -> burst(Integer.parseInt(args[1]));
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    /** Never touches a socket; a distinctive exit code. */
+    private static void quiet() {
+        long sum = 0;
+        for (int i = 0; i < 1_000_000; i++) {
+            sum += i % 7;
+        }
+        System.out.println("quiet sum=" + sum);
+        System.err.println("quiet says something on stderr");
+        System.exit(3);
+    }
+
+    /** Sockets and channels that never fail: an echo exchange over both APIs, checksummed. */
+    private static void healthy() throws Exception {
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        CRC32 crc = new CRC32();
+        try (ServerSocket server = new ServerSocket(0, 50, loopback)) {
+            server.setSoTimeout(10_000);
+            Thread echo = new Thread(() -> echo(server, 2), "echo");
+            echo.setDaemon(true);
+            echo.start();
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(loopback, server.getLocalPort()), 5_000);
+                socket.setSoTimeout(10_000);
+                DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+                DataInputStream in = new DataInputStream(socket.getInputStream());
+                for (int i = 0; i < 200; i++) {
+                    out.writeInt(i);
+                    crc.update(in.readInt());
+                }
+            }
+            try (SocketChannel channel = SocketChannel.open(new InetSocketAddress(loopback, server.getLocalPort()))) {
+                ByteBuffer buffer = ByteBuffer.allocate(4);
+                for (int i = 0; i < 200; i++) {
+                    buffer.clear();
+                    buffer.putInt(i * 3).flip();
+                    while (buffer.hasRemaining()) {
+                        channel.write(buffer);
+                    }
+                    buffer.clear();
+                    while (buffer.hasRemaining()) {
+                        if (channel.read(buffer) < 0) {
+                            throw new IOException("unexpected EOF");
+                        }
+                    }
+                    crc.update(buffer.flip().getInt());
+                }
+            }
+            echo.join(10_000);
+        }
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress(loopback, 0));
+            try (SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                 SocketChannel accepted = server.accept()) {
+                crc.update(accepted.isConnected() && client.isConnected() ? 1 : 0);
+            }
+        }
+        System.out.println("healthy crc=" + crc.getValue());
+    }
+
+    private static void echo(ServerSocket server, int connections) {
+        for (int c = 0; c < connections; c++) {
+            try (Socket s = server.accept()) {
+                DataInputStream in = new DataInputStream(s.getInputStream());
+                DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                for (int i = 0; i < 200; i++) {
+                    out.writeInt(in.readInt() + 1);
+                }
+            } catch (IOException e) {
+                System.out.println("echo failed: " + e);
+            }
+        }
+    }
+
+    /** A refused connect; prints what the application sees of the exception. */
+    private static void enrich() throws IOException {
+        int port = closedPort();
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 2_000);
+            System.out.println("connected?!");
+        } catch (IOException e) {
+            System.out.println("class=" + e.getClass().getName());
+            System.out.println("message=" + e.getMessage());
+            System.out.println("suppressed=" + e.getSuppressed().length);
+            for (Throwable s : e.getSuppressed()) {
+                System.out.println("suppressed.class=" + s.getClass().getName());
+                System.out.println("suppressed.message=" + s.getMessage());
+                System.out.println("suppressed.frames=" + s.getStackTrace().length);
+            }
+            System.out.println("cause=" + e.getCause());
+        }
+    }
+
+    /** Many refused connects in a row, to exercise the log's rate limit. */
+    private static void burst(int count) throws IOException {
+        int port = closedPort();
+        int failures = 0;
+        for (int i = 0; i < count; i++) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 2_000);
+            } catch (IOException e) {
+                failures++;
+            }
+        }
+        System.out.println("burst failures=" + failures);
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
+            return s.getLocalPort();
+        }
+    }
+}
