@@ -33,6 +33,7 @@ public final class EventSink {
     private volatile boolean running = true;
 
     private Runnable agentThreadMarker;
+    private final RateLimiter.SummarySink summaries;
 
     private EventSink(Config config) throws IOException {
         this.config = config;
@@ -41,6 +42,7 @@ public final class EventSink {
             json = Files.newOutputStream(config.events(), StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND, StandardOpenOption.WRITE);
         }
+        summaries = this::writeSummary;
         writer = new Thread(this::run, "socket-doctor-events");
         writer.setDaemon(true);
     }
@@ -60,6 +62,23 @@ public final class EventSink {
         this.agentThreadMarker = agentThreadMarker;
         writer.start();
         Runtime.getRuntime().addShutdownHook(new Thread(this::flushAtExit, "socket-doctor-flush"));
+    }
+
+    /**
+     * Runs the writer's formatting once on the calling thread, without writing, so that the first
+     * real event loads no class (at that moment the application may be handling its failure).
+     */
+    public void warmUp(Event event) {
+        JsonLine.format(event).getBytes(StandardCharsets.UTF_8);
+        EventText.logLine(event);
+        EventText.summary(event.rateKey(), 1, 1);
+        new RateLimiter(1).tryPass(event.rateKey(), 0);
+        try {
+            // Loaded by the queue's lock on its first contention.
+            Class.forName("java.util.concurrent.locks.AbstractQueuedSynchronizer$ExclusiveNode");
+        } catch (ClassNotFoundException notOnThisJdk) {
+            // older layouts of the lock have no such class
+        }
     }
 
     /** Never blocks: a full queue drops the event. */
@@ -83,7 +102,7 @@ public final class EventSink {
             try {
                 Event event = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
                 long now = System.currentTimeMillis();
-                limiter.drainSummaries(now, false, this::writeSummary);
+                limiter.drainSummaries(now, false, summaries);
                 if (event != null) {
                     write(event, now);
                     Event next;
@@ -116,7 +135,7 @@ public final class EventSink {
         while (System.nanoTime() < deadline && (event = queue.poll()) != null) {
             write(event, System.currentTimeMillis());
         }
-        limiter.drainSummaries(System.currentTimeMillis(), true, this::writeSummary);
+        limiter.drainSummaries(System.currentTimeMillis(), true, summaries);
         flushJson();
     }
 
@@ -124,7 +143,7 @@ public final class EventSink {
         written.incrementAndGet();
         if (json != null) {
             try {
-                json.write((JsonLine.format(event) + "\n").getBytes(StandardCharsets.UTF_8));
+                json.write(JsonLine.format(event).concat("\n").getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 warnOnce("socket-doctor: cannot write events to " + config.events() + " (" + e + "); JSON events are off");
                 json = null;

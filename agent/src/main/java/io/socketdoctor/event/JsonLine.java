@@ -3,6 +3,8 @@ package io.socketdoctor.event;
 /** An {@link Event} as one JSON object on one line. */
 public final class JsonLine {
 
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
     private JsonLine() {
     }
 
@@ -47,7 +49,7 @@ public final class JsonLine {
                 case '\t' -> out.append("\\t");
                 default -> {
                     if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
+                        out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
                     } else {
                         out.append(c);
                     }

@@ -19,7 +19,11 @@ final class RateLimiter {
 
     /** True if a line for this key may be written now. */
     boolean tryPass(String key, long nowMillis) {
-        long[] w = windows.computeIfAbsent(key, k -> new long[] {nowMillis, 0, 0});
+        long[] w = windows.get(key);
+        if (w == null) {
+            w = new long[] {nowMillis, 0, 0};
+            windows.put(key, w);
+        }
         if (nowMillis - w[0] >= 1000 && w[2] == 0) {
             w[0] = nowMillis;
             w[1] = 0;

@@ -31,7 +31,12 @@ public final class Diagnostics {
     private final Enricher enricher;
     private final EventSink sink;
     private final Errno.Platform platform = Errno.Platform.current();
-    private final ThreadLocal<PerThread> perThread = ThreadLocal.withInitial(PerThread::new);
+    private final ThreadLocal<PerThread> perThread = new ThreadLocal<>() {
+        @Override
+        protected PerThread initialValue() {
+            return new PerThread();
+        }
+    };
     private volatile boolean enabled = true;
 
     public Diagnostics(Classifier classifier, io.socketdoctor.config.Config config,
@@ -68,7 +73,8 @@ public final class Diagnostics {
             HookSite site = HookSites.byId(siteId);
             if (site == null) {
                 if (siteId == WARM_UP_SITE) {
-                    diagnose(HookSites.ALL.get(0), null, null, thrown, false);
+                    // Also format it as the writer thread will, so its first event loads nothing either.
+                    sink.warmUp(diagnose(HookSites.ALL.get(0), null, null, thrown, false));
                 }
                 return;
             }
@@ -82,7 +88,7 @@ public final class Diagnostics {
         }
     }
 
-    private void diagnose(HookSite site, Object self, Object detail, Throwable thrown, boolean emit) {
+    private Event diagnose(HookSite site, Object self, Object detail, Throwable thrown, boolean emit) {
         Api api = site.api();
         if (detail == Boolean.TRUE && api == Api.SOCKET) {
             api = Api.SERVER_SOCKET; // NioSocketImpl serving a ServerSocket (SocketImplAdvice)
@@ -99,6 +105,7 @@ public final class Diagnostics {
         if (emit) {
             sink.offer(event);
         }
+        return event;
     }
 
     private static String threadName() {

@@ -27,6 +27,8 @@ public final class Probe {
             case "healthy" -> healthy();
             case "enrich" -> enrich();
             case "burst" -> burst(Integer.parseInt(args[1]));
+            case "alloc" -> alloc(Integer.parseInt(args[1]));
+            case "first-error" -> firstError();
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -135,6 +137,91 @@ public final class Probe {
             }
         }
         System.out.println("burst failures=" + failures);
+    }
+
+    /**
+     * Bytes allocated by this thread per successful 64-byte write + read, over Socket streams and
+     * over a SocketChannel, after a warm-up. The echo peer runs on another thread and is not counted.
+     */
+    private static void alloc(int rounds) throws Exception {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        try (ServerSocket server = new ServerSocket(0, 50, loopback)) {
+            Thread peer = new Thread(() -> rawEcho(server, 2), "echo");
+            peer.setDaemon(true);
+            peer.start();
+            byte[] out = new byte[64];
+            byte[] in = new byte[64];
+            try (Socket socket = new Socket(loopback, server.getLocalPort())) {
+                java.io.InputStream input = socket.getInputStream();
+                java.io.OutputStream output = socket.getOutputStream();
+                long before = 0;
+                for (int round = -rounds; round < rounds; round++) {
+                    if (round == 0) {
+                        before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                    }
+                    output.write(out, 0, 64);
+                    for (int got = 0; got < 64; ) {
+                        got += input.read(in, got, 64 - got);
+                    }
+                }
+                long after = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                System.out.println("socket.bytesPerRoundTrip=" + (after - before) / (double) rounds);
+            }
+            try (SocketChannel channel = SocketChannel.open(new InetSocketAddress(loopback, server.getLocalPort()))) {
+                ByteBuffer write = ByteBuffer.allocateDirect(64);
+                ByteBuffer read = ByteBuffer.allocateDirect(64);
+                long before = 0;
+                for (int round = -rounds; round < rounds; round++) {
+                    if (round == 0) {
+                        before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                    }
+                    write.clear();
+                    while (write.hasRemaining()) {
+                        channel.write(write);
+                    }
+                    read.clear();
+                    while (read.hasRemaining()) {
+                        channel.read(read);
+                    }
+                }
+                long after = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                System.out.println("channel.bytesPerRoundTrip=" + (after - before) / (double) rounds);
+            }
+            peer.join(10_000);
+        }
+    }
+
+    private static void rawEcho(ServerSocket server, int connections) {
+        byte[] buffer = new byte[4096];
+        for (int c = 0; c < connections; c++) {
+            try (Socket s = server.accept()) {
+                for (int n; (n = s.getInputStream().read(buffer)) > 0; ) {
+                    s.getOutputStream().write(buffer, 0, n);
+                }
+            } catch (IOException e) {
+                System.out.println("echo failed: " + e);
+            }
+        }
+    }
+
+    /** The process's first socket failure, between two marker classes that the class-load log shows. */
+    private static void firstError() throws Exception {
+        int port = closedPort();
+        Class.forName(Probe.class.getName() + "$BeforeFirstError");
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 2_000);
+        } catch (IOException expected) {
+            Class.forName(Probe.class.getName() + "$AfterFirstError");
+            System.out.println("first error: " + expected);
+        }
+    }
+
+    static final class BeforeFirstError {
+    }
+
+    static final class AfterFirstError {
     }
 
     private static int closedPort() throws IOException {
