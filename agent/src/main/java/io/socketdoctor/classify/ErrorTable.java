@@ -55,12 +55,17 @@ public final class ErrorTable {
         Map<String, Errno> errnos = new LinkedHashMap<>();
         List<Rule> rules = new ArrayList<>();
         RuleDraft draft = null;
+        Set<String> ids = new java.util.HashSet<>();
         int lineNo = 0;
         for (String line; (line = reader.readLine()) != null; ) {
             lineNo++;
             String trimmed = line.strip();
             if (trimmed.isEmpty() || trimmed.startsWith("#")) {
                 continue;
+            }
+            if (trimmed.startsWith("rule ") && draft != null) {
+                rules.add(draft.build()); // reports its own line if incomplete
+                draft = null;
             }
             try {
                 if (trimmed.startsWith("errno ")) {
@@ -69,10 +74,10 @@ public final class ErrorTable {
                         throw new IllegalArgumentException("errno " + errno.symbol() + " listed twice");
                     }
                 } else if (trimmed.startsWith("rule ")) {
-                    if (draft != null) {
-                        rules.add(draft.build());
+                    draft = new RuleDraft(trimmed.substring(5), errnos, lineNo);
+                    if (!ids.add(draft.id)) {
+                        throw new IllegalArgumentException("rule " + draft.id + " listed twice");
                     }
-                    draft = new RuleDraft(trimmed.substring(5), errnos);
                 } else if (draft != null && trimmed.startsWith("diagnosis ")) {
                     draft.diagnosis = trimmed.substring(10).strip();
                 } else if (draft != null && trimmed.startsWith("hint ")) {
@@ -114,7 +119,10 @@ public final class ErrorTable {
         String diagnosis;
         String hint;
 
-        RuleDraft(String spec, Map<String, Errno> errnos) {
+        final int line;
+
+        RuleDraft(String spec, Map<String, Errno> errnos, int line) {
+            this.line = line;
             String[] f = COLUMN.split(spec, -1);
             if (f.length < 6 || f.length > 7) {
                 throw new IllegalArgumentException("rule lines have: id | ops | exception | message | errno | confidence [| condition]");
@@ -148,7 +156,8 @@ public final class ErrorTable {
 
         Rule build() {
             if (diagnosis == null || hint == null) {
-                throw new IllegalArgumentException("rule " + id + " needs a diagnosis line and a hint line");
+                throw new IllegalArgumentException(RESOURCE + " line " + line + ": rule " + id
+                        + " needs a diagnosis line and a hint line");
             }
             return new Rule(id, Collections.unmodifiableSet(ops), exception, message, errno, confidence,
                     condition, diagnosis, hint);

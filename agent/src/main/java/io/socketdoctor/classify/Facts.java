@@ -18,7 +18,8 @@ public record Facts(String local, String remote, boolean outputShutdown, boolean
 
         boolean holds(Facts facts) {
             return switch (this) {
-                case OUTPUT_SHUTDOWN -> facts.outputShutdown();
+                // Once closed, "closed" is the better explanation than an earlier shutdown.
+                case OUTPUT_SHUTDOWN -> facts.outputShutdown() && !facts.closed();
                 case CLOSED -> facts.closed();
             };
         }

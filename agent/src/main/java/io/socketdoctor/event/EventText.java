@@ -18,7 +18,8 @@ public final class EventText {
     public static String logLine(Event e) {
         StringBuilder out = headline(new StringBuilder(512).append(PREFIX), e).append(": ").append(e.exception());
         if (e.message() != null) {
-            out.append(": ").append(e.message());
+            // One event, one line: a line break in a message (a host name, say) must not forge another.
+            out.append(": ").append(e.message().replace('\r', ' ').replace('\n', ' '));
         }
         if (e.site() != null) {
             out.append(" at ").append(e.site());

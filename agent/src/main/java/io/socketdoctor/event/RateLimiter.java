@@ -24,7 +24,7 @@ final class RateLimiter {
             w = new long[] {nowMillis, 0, 0};
             windows.put(key, w);
         }
-        if (nowMillis - w[0] >= 1000 && w[2] == 0) {
+        if (windowOver(w, nowMillis) && w[2] == 0) {
             w[0] = nowMillis;
             w[1] = 0;
         }
@@ -40,7 +40,7 @@ final class RateLimiter {
     void drainSummaries(long nowMillis, boolean all, SummarySink sink) {
         for (Map.Entry<String, long[]> entry : windows.entrySet()) {
             long[] w = entry.getValue();
-            if (w[2] > 0 && (all || nowMillis - w[0] >= 1000)) {
+            if (w[2] > 0 && (all || windowOver(w, nowMillis))) {
                 long seconds = Math.max(1, (nowMillis - w[0] + 999) / 1000);
                 sink.summary(entry.getKey(), w[2], seconds);
                 w[0] = nowMillis;
@@ -48,6 +48,11 @@ final class RateLimiter {
                 w[2] = 0;
             }
         }
+    }
+
+    /** Over after a second, or at once if the wall clock stepped back (NTP) so a key is never muted. */
+    private static boolean windowOver(long[] w, long nowMillis) {
+        return nowMillis - w[0] >= 1000 || nowMillis < w[0];
     }
 
     interface SummarySink {

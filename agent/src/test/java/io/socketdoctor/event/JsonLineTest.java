@@ -1,0 +1,240 @@
+package io.socketdoctor.event;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class JsonLineTest {
+
+    static final Instant TS = Instant.parse("2024-05-01T12:34:56.789Z");
+
+    static final List<String> FIELDS = List.of("ts", "event", "errno", "errno_code", "confidence", "cause", "op",
+            "api", "exception", "message", "local", "remote", "diagnosis", "hint", "thread", "site");
+
+    static Event reset() {
+        return new Event(TS, Event.SOCKET_ERROR, "ECONNRESET", 104, "exact", "peer_reset_read", "read", "socket",
+                "java.net.SocketException", "Connection reset", "10.0.0.1:40000", "10.0.0.2:80",
+                "The peer sent a TCP RST.", "Look at the peer's logs.", "main",
+                "com.acme.Client.send(Client.java:42)");
+    }
+
+    @Test
+    void aFullEventHasEveryFieldWithItsValue() {
+        String line = JsonLine.format(reset());
+        Map<String, Object> json = Json.parseObject(line);
+
+        assertEquals(Set.copyOf(FIELDS), json.keySet());
+        assertEquals(FIELDS.size(), json.size());
+        assertEquals("2024-05-01T12:34:56.789Z", json.get("ts"));
+        assertEquals("socket_error", json.get("event"));
+        assertEquals("ECONNRESET", json.get("errno"));
+        assertEquals(104L, json.get("errno_code"));
+        assertEquals("exact", json.get("confidence"));
+        assertEquals("peer_reset_read", json.get("cause"));
+        assertEquals("read", json.get("op"));
+        assertEquals("socket", json.get("api"));
+        assertEquals("java.net.SocketException", json.get("exception"));
+        assertEquals("Connection reset", json.get("message"));
+        assertEquals("10.0.0.1:40000", json.get("local"));
+        assertEquals("10.0.0.2:80", json.get("remote"));
+        assertEquals("The peer sent a TCP RST.", json.get("diagnosis"));
+        assertEquals("Look at the peer's logs.", json.get("hint"));
+        assertEquals("main", json.get("thread"));
+        assertEquals("com.acme.Client.send(Client.java:42)", json.get("site"));
+
+        assertTrue(line.contains("\"errno_code\":104,"), line);
+        assertFalse(line.contains("\n"), "one line");
+    }
+
+    @Test
+    void nullsAreJsonNull() {
+        Event e = new Event(TS, Event.SOCKET_ERROR, null, null, null, null, "write", "channel",
+                "java.io.IOException", null, null, null, "No rule.", "Report it.", "worker-1", null);
+        String line = JsonLine.format(e);
+        Map<String, Object> json = Json.parseObject(line);
+        for (String name : List.of("errno", "errno_code", "confidence", "cause", "message", "local", "remote", "site")) {
+            assertSame(Json.NULL, json.get(name), name);
+            assertTrue(line.contains("\"" + name + "\":null"), name + " in " + line);
+        }
+        assertEquals("write", json.get("op"));
+        assertEquals("worker-1", json.get("thread"));
+        assertEquals(FIELDS.size(), json.size());
+    }
+
+    @Test
+    void quotesBackslashesNewlinesAndControlCharactersAreEscaped() {
+        String message = "He said \"no\" \\ C:\\tmp\nnext line\r\tTab \u0001\u001f\u0000 end";
+        Event e = new Event(TS, Event.SOCKET_ERROR, null, null, null, null, "read", "socket",
+                "java.net.SocketException", message, null, null, "D \"quoted\".", "H\\.", "t\"1", null);
+        String line = JsonLine.format(e);
+
+        Map<String, Object> json = Json.parseObject(line);
+        assertEquals(message, json.get("message"));
+        assertEquals("D \"quoted\".", json.get("diagnosis"));
+        assertEquals("H\\.", json.get("hint"));
+        assertEquals("t\"1", json.get("thread"));
+
+        assertTrue(line.contains("He said \\\"no\\\" \\\\ C:\\\\tmp\\nnext line\\r\\tTab \\u0001\\u001f\\u0000 end"), line);
+        for (char c : line.toCharArray()) {
+            assertTrue(c >= 0x20, "raw control character " + (int) c + " in " + line);
+        }
+    }
+
+    @Test
+    void nonAsciiTextPassesThrough() {
+        String message = "Verbindung zurückgesetzt — 接続がリセットされました";
+        Event e = new Event(TS, Event.SOCKET_ERROR, null, null, null, null, "read", "socket",
+                "java.net.SocketException", message, null, null, "D.", "H.", "main", null);
+        assertEquals(message, Json.parseObject(JsonLine.format(e)).get("message"));
+    }
+
+    @Test
+    void theCheckerRejectsInvalidJson() {
+        // The hand-written checker must be able to fail, or the tests above prove nothing.
+        assertThrows(IllegalArgumentException.class, () -> Json.parseObject("{\"a\":\"x\ny\"}"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parseObject("{\"a\":\"\\q\"}"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parseObject("{\"a\":1,}"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parseObject("{\"a\":1,\"a\":2}"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parseObject("{\"a\":nul}"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parseObject("{\"a\":1} "));
+        assertEquals(Map.of("a", 1L, "b", "\u00e9"), Json.parseObject("{\"a\":1,\"b\":\"\\u00e9\"}"));
+    }
+
+    /** A strict parser for the flat JSON objects JsonLine writes: string, integer and null values. */
+    static final class Json {
+        static final Object NULL = new Object() {
+            @Override
+            public String toString() {
+                return "null";
+            }
+        };
+
+        private final String s;
+        private int i;
+
+        private Json(String s) {
+            this.s = s;
+        }
+
+        static Map<String, Object> parseObject(String text) {
+            Json p = new Json(text);
+            Map<String, Object> result = p.object();
+            if (p.i != text.length()) {
+                throw p.error("trailing text");
+            }
+            return result;
+        }
+
+        private Map<String, Object> object() {
+            expect('{');
+            Map<String, Object> out = new LinkedHashMap<>();
+            if (peek() == '}') {
+                i++;
+                return out;
+            }
+            while (true) {
+                String key = string();
+                expect(':');
+                if (out.put(key, value()) != null) {
+                    throw error("duplicate key " + key);
+                }
+                char c = next();
+                if (c == '}') {
+                    return out;
+                }
+                if (c != ',') {
+                    throw error("expected , or }");
+                }
+            }
+        }
+
+        private Object value() {
+            char c = peek();
+            if (c == '"') {
+                return string();
+            }
+            if (s.startsWith("null", i)) {
+                i += 4;
+                return NULL;
+            }
+            int start = i;
+            if (c == '-') {
+                i++;
+            }
+            while (i < s.length() && Character.isDigit(s.charAt(i))) {
+                i++;
+            }
+            if (i == start || (i == start + 1 && c == '-')) {
+                throw error("expected a value");
+            }
+            return Long.parseLong(s.substring(start, i));
+        }
+
+        private String string() {
+            expect('"');
+            StringBuilder out = new StringBuilder();
+            while (true) {
+                char c = next();
+                if (c == '"') {
+                    return out.toString();
+                }
+                if (c < 0x20) {
+                    throw error("raw control character");
+                }
+                if (c != '\\') {
+                    out.append(c);
+                    continue;
+                }
+                char e = next();
+                switch (e) {
+                    case '"', '\\', '/' -> out.append(e);
+                    case 'b' -> out.append('\b');
+                    case 'f' -> out.append('\f');
+                    case 'n' -> out.append('\n');
+                    case 'r' -> out.append('\r');
+                    case 't' -> out.append('\t');
+                    case 'u' -> {
+                        if (i + 4 > s.length()) {
+                            throw error("short \\u escape");
+                        }
+                        out.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                        i += 4;
+                    }
+                    default -> throw error("bad escape \\" + e);
+                }
+            }
+        }
+
+        private void expect(char c) {
+            if (next() != c) {
+                throw error("expected " + c);
+            }
+        }
+
+        private char peek() {
+            if (i >= s.length()) {
+                throw error("unexpected end");
+            }
+            return s.charAt(i);
+        }
+
+        private char next() {
+            char c = peek();
+            i++;
+            return c;
+        }
+
+        private IllegalArgumentException error(String what) {
+            return new IllegalArgumentException(what + " at " + i + " in " + s);
+        }
+    }
+}
