@@ -7,7 +7,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +33,16 @@ public final class EventSink {
     private OutputStream json;
     private System.Logger logger;
     private volatile boolean running = true;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+    /** Sees every event on the writer thread, before the log's rate limit (e.g. to count it for metrics). */
+    public interface Listener {
+        void onEvent(Event event);
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(listener);
+    }
 
     private Runnable agentThreadMarker;
     private final RateLimiter.SummarySink summaries;
@@ -141,6 +153,9 @@ public final class EventSink {
 
     private void write(Event event, long now) {
         written.incrementAndGet();
+        for (Listener listener : listeners) {
+            listener.onEvent(event);
+        }
         if (json != null) {
             try {
                 json.write(JsonLine.format(event).concat("\n").getBytes(StandardCharsets.UTF_8));
