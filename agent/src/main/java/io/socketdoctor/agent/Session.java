@@ -9,6 +9,10 @@ import io.socketdoctor.install.Installer;
 import io.socketdoctor.runtime.Diagnostics;
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandle;
+import io.socketdoctor.track.ConnectionStats;
+import io.socketdoctor.track.KernelTcp;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 
 /**
@@ -27,6 +31,10 @@ public final class Session {
     private final EventSink sink;
     private final Diagnostics diagnostics;
     private final Installer.Installation installation;
+    private final ConnectionStats stats = new ConnectionStats();
+    private final KernelTcp kernel = new KernelTcp();
+    /** What to stop, newest first, when the session ends (threads, endpoints, files). */
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
 
     private Session(Config config, Instrumentation inst, BridgeInjector.Handles bridge, EventSink sink,
                     Diagnostics diagnostics, Installer.Installation installation) {
@@ -52,6 +60,13 @@ public final class Session {
         return new Session(config, inst, bridge, sink, diagnostics, installation);
     }
 
+    /** Registers something to close when the session stops (closed in reverse order). */
+    public void onStop(AutoCloseable resource) {
+        synchronized (resources) {
+            resources.push(resource);
+        }
+    }
+
     public Config config() {
         return config;
     }
@@ -62,6 +77,14 @@ public final class Session {
 
     public Diagnostics diagnostics() {
         return diagnostics;
+    }
+
+    public ConnectionStats stats() {
+        return stats;
+    }
+
+    public KernelTcp kernel() {
+        return kernel;
     }
 
     /** Hook points that could not be instrumented on this JDK (empty when all are in place). */
