@@ -27,11 +27,18 @@ public final class Config {
     private final Log log;
     private final int logRate;
     private final Path events;
+    private final long closeWaitAfterMillis;
+    private final long idleAfterMillis;
+
+    private final Map<Option, String> values;
 
     private Config(Map<Option, String> values) throws ConfigException {
+        this.values = values;
         enrich = Enrich.valueOf(values.get(Option.ENRICH).toUpperCase(Locale.ROOT));
         log = Log.valueOf(values.get(Option.LOG).toUpperCase(Locale.ROOT));
         logRate = Integer.parseInt(values.get(Option.LOG_RATE));
+        closeWaitAfterMillis = Durations.parseMillis(values.get(Option.CLOSEWAIT_AFTER));
+        idleAfterMillis = Durations.parseMillis(values.get(Option.IDLE_AFTER));
         String file = values.get(Option.EVENTS);
         try {
             events = file.isEmpty() ? null : Paths.get(file);
@@ -127,6 +134,9 @@ public final class Config {
                 }
             case EVENTS:
                 return v.isEmpty() ? null : v;
+            case CLOSEWAIT_AFTER:
+            case IDLE_AFTER:
+                return Durations.parseMillis(v) > 0 ? v : null;
             default:
                 return v;
         }
@@ -144,14 +154,28 @@ public final class Config {
         return logRate;
     }
 
+    public long closeWaitAfterMillis() {
+        return closeWaitAfterMillis;
+    }
+
+    public long idleAfterMillis() {
+        return idleAfterMillis;
+    }
+
     /** The JSON-lines event file, or null. */
     public Path events() {
         return events;
     }
 
+    /** Every option in force, in {@link Option} order, as {@code key=value,...} (for status reports). */
     @Override
     public String toString() {
-        return "enrich=" + enrich.name().toLowerCase(Locale.ROOT) + ",log=" + log.name().toLowerCase(Locale.ROOT)
-                + ",log.rate=" + logRate + (events == null ? "" : ",events=" + events);
+        StringBuilder out = new StringBuilder();
+        for (Map.Entry<Option, String> entry : values.entrySet()) {
+            if (!entry.getValue().isEmpty()) {
+                out.append(out.length() == 0 ? "" : ",").append(entry.getKey().key()).append('=').append(entry.getValue());
+            }
+        }
+        return out.toString();
     }
 }

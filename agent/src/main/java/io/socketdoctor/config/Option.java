@@ -15,7 +15,11 @@ public enum Option {
     LOG_RATE("log.rate", "a whole number from 1 to 1000", "5",
             "report lines per second per errno before they are summed up as 'N more like this'"),
     EVENTS("events", "a file path", "",
-            "also append every event as a JSON line to this file");
+            "also append every event as a JSON line to this file"),
+    CLOSEWAIT_AFTER("closewait.after", "a duration such as 30s, 500ms or 5m", "30s",
+            "report a connection whose peer closed (EOF read) but which is still open after this long"),
+    IDLE_AFTER("idle.after", "a duration such as 30s, 500ms or 5m", "30s",
+            "a connection without I/O for this long counts as idle in diagnoses (reset after idle, stale EOF)");
 
     private final String key;
     private final String accepted;

@@ -40,8 +40,10 @@ class ConfigurationIT {
     void aBadOptionPrintsOneLineAndTheApplicationRunsNormally(Jvm jvm) throws Exception {
         Jvm.Result unknown = jvm.run(probe(Jvm.agent("bogus=1"), "enrich"));
         assertEquals(0, unknown.exitCode(), unknown::describe);
-        assertEquals(List.of("socket-doctor: unknown option 'bogus' in the agent arguments (known options: enrich, log,"
-                + " log.rate, events). Socket Doctor is off; the application runs normally."), unknown.stderrLines());
+        assertEquals(1, unknown.stderrLines().size(), unknown::describe);
+        assertTrue(unknown.stderrLines().get(0).matches("socket-doctor: unknown option 'bogus' in the agent arguments"
+                + " \\(known options: enrich, log, log\\.rate, events(, [a-z.]+)*\\)\\. Socket Doctor is off;"
+                + " the application runs normally\\."), unknown::describe);
         assertTrue(unknown.stdout().contains("suppressed=0"), "agent is off: nothing attached\n" + unknown.describe());
 
         Jvm.Result badValue = jvm.run(probe("-Dsocketdoctor.enrich=loud", Jvm.agent(null), "enrich"));
