@@ -17,4 +17,7 @@ fi
 
 # A low open-file limit lets the too-many-open-files scenario reach EMFILE quickly and safely.
 ulimit -n 256
-exec java -javaagent:"$agent"${SOCKETDOCTOR_OPTS:+=$SOCKETDOCTOR_OPTS} -jar "$demo" "$@"
+# Short idle and CLOSE_WAIT thresholds, so the history scenarios show them within seconds
+# (the defaults, 30 s, suit services); options given in SOCKETDOCTOR_OPTS come later and win.
+options="idle.after=1s,closewait.after=1s${SOCKETDOCTOR_OPTS:+,$SOCKETDOCTOR_OPTS}"
+exec java -javaagent:"$agent=$options" -jar "$demo" "$@"

@@ -1,16 +1,19 @@
 package io.socketdoctor.agent;
 
-import io.socketdoctor.classify.Classifier;
 import io.socketdoctor.classify.ErrorTable;
 import io.socketdoctor.config.Config;
 import io.socketdoctor.event.EventSink;
+import io.socketdoctor.export.MetricsExporter;
 import io.socketdoctor.install.BridgeInjector;
 import io.socketdoctor.install.Installer;
 import io.socketdoctor.runtime.Diagnostics;
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandle;
 import io.socketdoctor.track.ConnectionStats;
+import io.socketdoctor.track.ConnectionTable;
+import io.socketdoctor.track.KernelStateLookup;
 import io.socketdoctor.track.KernelTcp;
+import io.socketdoctor.track.Tracker;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -31,13 +34,16 @@ public final class Session {
     private final EventSink sink;
     private final Diagnostics diagnostics;
     private final Installer.Installation installation;
-    private final ConnectionStats stats = new ConnectionStats();
-    private final KernelTcp kernel = new KernelTcp();
+    private final ConnectionStats stats;
+    private final KernelTcp kernel;
     /** What to stop, newest first, when the session ends (threads, endpoints, files). */
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
 
     private Session(Config config, Instrumentation inst, BridgeInjector.Handles bridge, EventSink sink,
-                    Diagnostics diagnostics, Installer.Installation installation) {
+                    Diagnostics diagnostics, Installer.Installation installation, ConnectionStats stats,
+                    KernelTcp kernel) {
+        this.stats = stats;
+        this.kernel = kernel;
         this.config = config;
         this.inst = inst;
         this.bridge = bridge;
@@ -47,17 +53,112 @@ public final class Session {
     }
 
     static Session start(Config config, Instrumentation inst) throws Throwable {
-        Classifier classifier = new Classifier(ErrorTable.load());
+        ErrorTable errors = ErrorTable.load();
         BridgeInjector.Handles bridge = BridgeInjector.inject(inst, config.enrich() == Config.Enrich.MESSAGE);
         EventSink sink = EventSink.open(config);
-        Diagnostics diagnostics = new Diagnostics(classifier, config, bridge.detailMessage(), sink);
+        ConnectionStats stats = new ConnectionStats();
+        KernelTcp kernel = new KernelTcp();
+        ConnectionTable connections = new ConnectionTable(slots -> share(bridge, slots));
+        Tracker tracker = new Tracker(connections, stats, kernel, config);
+        Diagnostics diagnostics = new Diagnostics(errors, config, bridge.detailMessage(), sink, tracker);
+        sink.setDecorator(new KernelStateLookup(kernel));
         sink.start(diagnostics::markAgentThread);
-        MethodHandle handler = diagnostics.handle();
-        bridge.onErrorSetter().invokeExact(handler);
+        tracker.start(diagnostics, diagnostics.addressReader(), diagnostics::markAgentThread);
+        MethodHandle onError = diagnostics.errorHandle();
+        MethodHandle onEvent = diagnostics.eventHandle();
+        bridge.onErrorSetter().invokeExact(onError);
+        bridge.onEventSetter().invokeExact(onEvent);
         bridge.error().invokeExact((Object) null, (Object) null, Diagnostics.WARM_UP_SITE,
                 Diagnostics.warmUpThrowable());
+        bridge.event().invokeExact(new Object(), (Object) null, Diagnostics.WARM_UP_SITE, 0);
+        stats.reset();
+        // prometheus=[host:]port: before the instrumentation, so the endpoint's own first accept is not the application's.
+        MetricsExporter metrics = MetricsExporter.open(config, sink, diagnostics::markAgentThread);
         Installer.Installation installation = Installer.install(inst);
-        return new Session(config, inst, bridge, sink, diagnostics, installation);
+        Session session = new Session(config, inst, bridge, sink, diagnostics, installation, stats, kernel);
+        session.onStop(sink::stop); // registered first, so closed last: everything else may still report
+        session.onStop(tracker);
+        if (metrics != null) {
+            metrics.serve(session); // builds the meters; registers its own stop
+        }
+        return session;
+    }
+
+    /** Hands the connection table to the bridge, which stamps reads and writes into it. */
+    private static void share(BridgeInjector.Handles bridge, long[] slots) {
+        try {
+            bridge.connectionsSetter().invokeExact(slots);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot share the connection table with the bridge", t);
+        }
+    }
+
+    private boolean stopped;
+
+    /** Failures seen so far by errno and cause (for {@code socket-doctor status}), counted by the sink. */
+    public io.socketdoctor.event.ErrorCounts counts() {
+        return sink.counts();
+    }
+
+    /**
+     * Detach: leaves the JVM as if the agent had never run. In this order: the bridge's handler
+     * off (a thread still inside the old code then calls nothing); the JDK classes' original code
+     * back, by resetting the transformer with the {@link Instrumentation} it was installed with
+     * (each attach gets its own, and a reset through another one does nothing); then everything
+     * registered with {@link #onStop}, newest first. Runs once; every step is tried, and the
+     * failures are thrown together at the end.
+     */
+    public void stop() throws Exception {
+        synchronized (resources) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+        }
+        Exception failure = null;
+        try {
+            bridge.onErrorSetter().invokeExact((MethodHandle) null);
+            bridge.onEventSetter().invokeExact((MethodHandle) null);
+            bridge.connectionsSetter().invokeExact((long[]) null);
+        } catch (Throwable t) {
+            failure = collect(failure, "switching the bridge off", t);
+        }
+        try {
+            if (!installation.transformer().reset(inst,
+                    net.bytebuddy.agent.builder.AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)) {
+                failure = collect(failure, "restoring the JDK classes",
+                        new IllegalStateException("the transformer was not registered with this session's"
+                                + " Instrumentation; the hooks stay in place, switched off"));
+            }
+        } catch (Throwable t) {
+            failure = collect(failure, "restoring the JDK classes", t);
+        }
+        while (true) {
+            AutoCloseable resource;
+            synchronized (resources) {
+                resource = resources.poll();
+            }
+            if (resource == null) {
+                break;
+            }
+            try {
+                resource.close();
+            } catch (Throwable t) {
+                failure = collect(failure, "stopping " + resource.getClass().getName(), t);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static Exception collect(Exception failure, String step, Throwable t) {
+        Exception e = new Exception(step + " failed: " + t, t);
+        if (failure == null) {
+            return e;
+        }
+        failure.addSuppressed(e);
+        return failure;
     }
 
     /** Registers something to close when the session stops (closed in reverse order). */
@@ -85,6 +186,16 @@ public final class Session {
 
     public KernelTcp kernel() {
         return kernel;
+    }
+
+    /** Connections whose history is kept right now (bounded by the table's maximum). */
+    public int trackedConnections() {
+        return diagnostics.tracker().table().size();
+    }
+
+    /** Slots in the connection table: grows with the number of open connections, never past its maximum. */
+    public int trackedCapacity() {
+        return diagnostics.tracker().table().capacity();
     }
 
     /** Hook points that could not be instrumented on this JDK (empty when all are in place). */

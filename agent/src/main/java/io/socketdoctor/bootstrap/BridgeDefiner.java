@@ -22,7 +22,8 @@ public final class BridgeDefiner {
      * @param bridgeBytes the bridge's class file, already renamed into {@code sun.nio.ch}
      * @param bridgeName  its binary name
      * @param wantMessage whether to return a handle on {@code Throwable.detailMessage}
-     * @return {@code {MethodHandle onErrorSetter, MethodHandle errorMethod, VarHandle detailMessage or null}}
+     * @return {@code {MethodHandle onErrorSetter, MethodHandle errorMethod, VarHandle detailMessage or null,
+     *         MethodHandle onEventSetter, MethodHandle connectionsSetter, MethodHandle eventMethod}}
      */
     public static Object[] define(byte[] bridgeBytes, String bridgeName, boolean wantMessage) throws Exception {
         MethodHandles.Lookup inPackage =
@@ -43,6 +44,10 @@ public final class BridgeDefiner {
             message = MethodHandles.privateLookupIn(Throwable.class, MethodHandles.lookup())
                     .findVarHandle(Throwable.class, "detailMessage", String.class);
         }
-        return new Object[] {setter, error, message};
+        MethodHandle eventSetter = inBridge.findStaticSetter(bridge, "onEvent", MethodHandle.class);
+        MethodHandle tableSetter = inBridge.findStaticSetter(bridge, "connections", long[].class);
+        MethodHandle event = inBridge.findStatic(bridge, "event",
+                MethodType.methodType(void.class, Object.class, Object.class, int.class, int.class));
+        return new Object[] {setter, error, message, eventSetter, tableSetter, event};
     }
 }

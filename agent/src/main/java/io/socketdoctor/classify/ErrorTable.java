@@ -26,10 +26,21 @@ public final class ErrorTable {
 
     private final Map<String, Errno> errnos;
     private final List<Rule> rules;
+    private final Map<String, Note> notes;
 
-    private ErrorTable(Map<String, Errno> errnos, List<Rule> rules) {
+    private ErrorTable(Map<String, Errno> errnos, List<Rule> rules, Map<String, Note> notes) {
         this.errnos = Collections.unmodifiableMap(errnos);
         this.rules = List.copyOf(rules);
+        this.notes = Collections.unmodifiableMap(notes);
+    }
+
+    /**
+     * The texts of the events that are not exceptions (warnings, leaks), by id.
+     *
+     * @param diagnosis what happened; may hold placeholders such as {@code {idle}}
+     * @param hint      what to do next
+     */
+    public record Note(String id, String diagnosis, String hint) {
     }
 
     public static ErrorTable load() {
@@ -51,9 +62,23 @@ public final class ErrorTable {
         return rules;
     }
 
+    public Map<String, Note> notes() {
+        return notes;
+    }
+
+    /** The note with this id; a missing one is a packaging error, caught by the unit tests. */
+    public Note note(String id) {
+        Note note = notes.get(id);
+        if (note == null) {
+            throw new IllegalArgumentException("no note '" + id + "' in " + RESOURCE);
+        }
+        return note;
+    }
+
     static ErrorTable parse(BufferedReader reader) throws IOException {
         Map<String, Errno> errnos = new LinkedHashMap<>();
         List<Rule> rules = new ArrayList<>();
+        Map<String, Note> notes = new LinkedHashMap<>();
         RuleDraft draft = null;
         Set<String> ids = new java.util.HashSet<>();
         int lineNo = 0;
@@ -63,8 +88,8 @@ public final class ErrorTable {
             if (trimmed.isEmpty() || trimmed.startsWith("#")) {
                 continue;
             }
-            if (trimmed.startsWith("rule ") && draft != null) {
-                rules.add(draft.build()); // reports its own line if incomplete
+            if ((trimmed.startsWith("rule ") || trimmed.startsWith("note ")) && draft != null) {
+                draft.addTo(rules, notes); // reports its own line if incomplete
                 draft = null;
             }
             try {
@@ -75,6 +100,11 @@ public final class ErrorTable {
                     }
                 } else if (trimmed.startsWith("rule ")) {
                     draft = new RuleDraft(trimmed.substring(5), errnos, lineNo);
+                    if (!ids.add(draft.id)) {
+                        throw new IllegalArgumentException("rule " + draft.id + " listed twice");
+                    }
+                } else if (trimmed.startsWith("note ")) {
+                    draft = RuleDraft.note(trimmed.substring(5).strip(), lineNo);
                     if (!ids.add(draft.id)) {
                         throw new IllegalArgumentException("rule " + draft.id + " listed twice");
                     }
@@ -90,9 +120,9 @@ public final class ErrorTable {
             }
         }
         if (draft != null) {
-            rules.add(draft.build());
+            draft.addTo(rules, notes);
         }
-        return new ErrorTable(errnos, rules);
+        return new ErrorTable(errnos, rules, notes);
     }
 
     /** {@code errno SYMBOL linux macos windows description...} */
@@ -120,9 +150,43 @@ public final class ErrorTable {
         String hint;
 
         final int line;
+        final boolean isNote;
+
+        /** A {@code note id} block: only the diagnosis and hint lines. */
+        static RuleDraft note(String id, int line) {
+            return new RuleDraft(id, line);
+        }
+
+        private RuleDraft(String id, int line) {
+            this.id = id;
+            this.line = line;
+            this.isNote = true;
+            this.exception = null;
+            this.message = null;
+            this.errno = null;
+            this.confidence = null;
+            this.condition = null;
+        }
+
+        void addTo(List<Rule> rules, Map<String, Note> notes) {
+            if (isNote) {
+                complete();
+                notes.put(id, new Note(id, diagnosis, hint));
+            } else {
+                rules.add(build());
+            }
+        }
+
+        private void complete() {
+            if (diagnosis == null || hint == null) {
+                throw new IllegalArgumentException(RESOURCE + " line " + line + ": " + (isNote ? "note " : "rule ")
+                        + id + " needs a diagnosis line and a hint line");
+            }
+        }
 
         RuleDraft(String spec, Map<String, Errno> errnos, int line) {
             this.line = line;
+            this.isNote = false;
             String[] f = COLUMN.split(spec, -1);
             if (f.length < 6 || f.length > 7) {
                 throw new IllegalArgumentException("rule lines have: id | ops | exception | message | errno | confidence [| condition]");
@@ -155,10 +219,7 @@ public final class ErrorTable {
         }
 
         Rule build() {
-            if (diagnosis == null || hint == null) {
-                throw new IllegalArgumentException(RESOURCE + " line " + line + ": rule " + id
-                        + " needs a diagnosis line and a hint line");
-            }
+            complete();
             return new Rule(id, Collections.unmodifiableSet(ops), exception, message, errno, confidence,
                     condition, diagnosis, hint);
         }

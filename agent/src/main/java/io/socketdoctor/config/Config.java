@@ -137,6 +137,15 @@ public final class Config {
             case CLOSEWAIT_AFTER:
             case IDLE_AFTER:
                 return Durations.parseMillis(v) > 0 ? v : null;
+            case PROMETHEUS:
+                return listenAddress(v);
+            case METRICS_PEERS:
+                try {
+                    int peers = Integer.parseInt(v);
+                    return peers >= 0 && peers <= 100 ? Integer.toString(peers) : null;
+                } catch (NumberFormatException e) {
+                    return null;
+                }
             default:
                 return v;
         }
@@ -165,6 +174,65 @@ public final class Config {
     /** The JSON-lines event file, or null. */
     public Path events() {
         return events;
+    }
+
+    /** Where to serve {@code /metrics} for Prometheus, or null when off. Built from IP literals only: no lookup. */
+    public java.net.InetSocketAddress prometheus() {
+        String address = values.get(Option.PROMETHEUS);
+        if (address.isEmpty()) {
+            return null;
+        }
+        int colon = address.lastIndexOf(':');
+        String host = address.substring(0, colon).replace("[", "").replace("]", "");
+        try {
+            return new java.net.InetSocketAddress(java.net.InetAddress.getByName(host),
+                    Integer.parseInt(address.substring(colon + 1)));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("validated address " + address, e);
+        }
+    }
+
+    /** How many distinct remote hosts get their own {@code peer} tag on the metrics (0: no such tag). */
+    public int metricsPeers() {
+        return Integer.parseInt(values.get(Option.METRICS_PEERS));
+    }
+
+    /**
+     * {@code [host:]port} as {@code ip:port} ({@code [ipv6]:port}), "" for {@code off}, or null if
+     * invalid. The host must be an IP literal or {@code localhost}, so nothing is ever looked up;
+     * without one it is 127.0.0.1: an endpoint is only reachable from elsewhere when asked for.
+     */
+    static String listenAddress(String value) {
+        if (value.equalsIgnoreCase("off")) {
+            return "";
+        }
+        int colon = value.lastIndexOf(':');
+        String host = colon < 0 ? "127.0.0.1" : value.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(value.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (port < 1 || port > 65535) {
+            return null;
+        }
+        if (host.equalsIgnoreCase("localhost")) {
+            host = "127.0.0.1";
+        }
+        if (host.matches("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}")) {
+            return host + ":" + port;
+        }
+        if (host.matches("\\[[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*]")) {
+            try {
+                // An IPv6 literal (it has a colon): parsed, never resolved.
+                String ip = java.net.InetAddress.getByName(host.substring(1, host.length() - 1)).getHostAddress();
+                return ip.indexOf(':') < 0 ? null : "[" + ip + "]:" + port;
+            } catch (java.net.UnknownHostException e) {
+                return null;
+            }
+        }
+        return null;
     }
 
     /** Every option in force, in {@link Option} order, as {@code key=value,...} (for status reports). */

@@ -19,7 +19,11 @@ public enum Option {
     CLOSEWAIT_AFTER("closewait.after", "a duration such as 30s, 500ms or 5m", "30s",
             "report a connection whose peer closed (EOF read) but which is still open after this long"),
     IDLE_AFTER("idle.after", "a duration such as 30s, 500ms or 5m", "30s",
-            "a connection without I/O for this long counts as idle in diagnoses (reset after idle, stale EOF)");
+            "a connection without I/O for this long counts as idle in diagnoses (reset after idle, stale EOF)"),
+    PROMETHEUS("prometheus", "[host:]port, e.g. 9404, 127.0.0.1:9404 or 0.0.0.0:9404", "",
+            "serve metrics at http://host:port/metrics for Prometheus; host is 127.0.0.1 unless given"),
+    METRICS_PEERS("metrics.peers", "a whole number from 0 to 100", "0",
+            "tag metrics with the remote host (IP, no port) for this many distinct hosts, the rest as 'other'");
 
     private final String key;
     private final String accepted;

@@ -3,20 +3,62 @@ package io.socketdoctor.event;
 import java.time.Instant;
 
 /**
- * One diagnosed failure, as written to the log line and the JSON-lines file. The JSON names of
- * these fields are stable (see {@link JsonLine}); later features add fields, never rename them.
+ * One diagnosed failure or warning, as written to the log line and the JSON-lines file. The JSON
+ * names of these fields are stable (see {@link JsonLine}); later features add fields, never
+ * rename them.
  *
+ * @param type       {@link #SOCKET_ERROR}, or a warning such as {@code write_after_reset}
  * @param errno      errno symbol, or null
  * @param errnoCode  its number on this platform, or null
  * @param confidence {@code exact}, {@code inferred}, or null when no rule matched
- * @param cause      id of the rule that matched, or null
+ * @param cause      id of the rule (or note) that matched, or null
  * @param site       first stack frame outside the JDK, e.g. {@code com.acme.Client.send(Client.java:42)}
+ * @param history    what the connection went through, or null where it was not tracked
+ * @param tcp        the kernel's view of the connection, or null where not known
  */
 public record Event(Instant ts, String type, String errno, Integer errnoCode, String confidence, String cause,
                     String op, String api, String exception, String message, String local, String remote,
-                    String diagnosis, String hint, String thread, String site) {
+                    String diagnosis, String hint, String thread, String site, History history, TcpState tcp) {
 
     public static final String SOCKET_ERROR = "socket_error";
+
+    /** An event without connection history or kernel state. */
+    public Event(Instant ts, String type, String errno, Integer errnoCode, String confidence, String cause,
+                 String op, String api, String exception, String message, String local, String remote,
+                 String diagnosis, String hint, String thread, String site) {
+        this(ts, type, errno, errnoCode, confidence, cause, op, api, exception, message, local, remote,
+                diagnosis, hint, thread, site, null, null);
+    }
+
+    /**
+     * The connection's history at the time of the event.
+     *
+     * @param ageMs      since connect or accept
+     * @param idleMs     since the last successful read or write (or the open), 100 ms resolution
+     * @param summary    one line, e.g. {@code client, opened 312.4 s ago, last read 300.1 s ago, peer EOF 2.0 s ago at ...}
+     * @param eofAt      when a read first returned EOF, or null
+     * @param eofSite    the call site of that read, or null
+     * @param resetAt    when a reset was first seen on it, or null
+     * @param resetErrno that reset's errno, or null
+     */
+    public record History(long ageMs, long idleMs, String summary, Instant eofAt, String eofSite,
+                          Instant resetAt, String resetErrno) {
+    }
+
+    /**
+     * The kernel's row for the connection ({@code /proc/net/tcp}), looked up when the event is written.
+     *
+     * @param state        e.g. {@code CLOSE_WAIT}, or {@code GONE} when the kernel has dropped it
+     * @param sendQueue    bytes not yet acknowledged by the peer (null when GONE)
+     * @param receiveQueue bytes received but not yet read by the application (null when GONE)
+     */
+    public record TcpState(String state, Long sendQueue, Long receiveQueue) {
+    }
+
+    public Event withTcp(TcpState tcp) {
+        return new Event(ts, type, errno, errnoCode, confidence, cause, op, api, exception, message, local, remote,
+                diagnosis, hint, thread, site, history, tcp);
+    }
 
     /** The key the log's rate limit counts by: the errno, else the cause, else "unknown". */
     String rateKey() {

@@ -44,15 +44,35 @@ public final class EventSink {
         listeners.add(listener);
     }
 
+    /** Completes an event on the writer thread before it is written (e.g. with the kernel's TCP state). */
+    public interface Decorator {
+        Event decorate(Event event);
+    }
+
+    private volatile Decorator decorator = event -> event;
+
+    public void setDecorator(Decorator decorator) {
+        this.decorator = decorator;
+    }
+
     private Runnable agentThreadMarker;
     private final RateLimiter.SummarySink summaries;
 
+    /** Failures by errno and cause, for {@code socket-doctor status}: the first listener, from the first event on. */
+    private final ErrorCounts counts = new ErrorCounts();
+
+    public ErrorCounts counts() {
+        return counts;
+    }
+
     private EventSink(Config config) throws IOException {
         this.config = config;
+        listeners.add(counts);
         this.limiter = new RateLimiter(config.logRate());
         if (config.events() != null) {
-            json = Files.newOutputStream(config.events(), StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            // A FileOutputStream, not Files.newOutputStream: a channel would be closed for good by
+            // an interrupt of the thread writing to it.
+            json = new java.io.FileOutputStream(config.events().toFile(), true);
         }
         summaries = this::writeSummary;
         writer = new Thread(this::run, "socket-doctor-events");
@@ -73,7 +93,55 @@ public final class EventSink {
     public void start(Runnable agentThreadMarker) {
         this.agentThreadMarker = agentThreadMarker;
         writer.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(this::flushAtExit, "socket-doctor-flush"));
+        shutdownHook = new Thread(this::flushAtExit, "socket-doctor-flush");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    private Thread shutdownHook;
+    private boolean stopped;
+
+    /**
+     * Detach: stops the writer thread, writes what is still queued (bounded in time), flushes and
+     * closes the JSON file, and removes the shutdown hook, so nothing of the sink stays behind.
+     * Called once the bridge no longer calls the agent; later offers are accepted and never written.
+     */
+    public synchronized void stop() throws IOException, InterruptedException {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        if (shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException exiting) {
+                return; // the JVM is exiting: the hook writes and flushes
+            }
+        }
+        running = false; // the writer sees it within one poll; an interrupt could close the JSON channel mid-write
+        writer.join(4 * POLL_MILLIS);
+        if (writer.isAlive()) {
+            writer.interrupt();
+            writer.join(2 * POLL_MILLIS);
+        }
+        if (!writer.isAlive()) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+            Event event;
+            while (System.nanoTime() < deadline && (event = queue.poll()) != null) {
+                write(event, System.currentTimeMillis());
+            }
+            limiter.drainSummaries(System.currentTimeMillis(), true, summaries);
+        }
+        queue.clear();
+        flushJson();
+        OutputStream file = json;
+        json = null;
+        if (file != null) {
+            file.close();
+        }
+        if (writer.isAlive()) {
+            throw new IllegalStateException("the socket-doctor-events thread did not stop within "
+                    + 6 * POLL_MILLIS + " ms");
+        }
     }
 
     /**
@@ -85,6 +153,10 @@ public final class EventSink {
         EventText.logLine(event);
         EventText.summary(event.rateKey(), 1, 1);
         new RateLimiter(1).tryPass(event.rateKey(), 0);
+        for (Listener listener : listeners) {
+            listener.getClass(); // loads the list's iterator class now, not at the first real event
+        }
+        decorator.decorate(event);
         try {
             // Loaded by the queue's lock on its first contention.
             Class.forName("java.util.concurrent.locks.AbstractQueuedSynchronizer$ExclusiveNode");
@@ -135,13 +207,17 @@ public final class EventSink {
     /** At JVM exit, write what is queued (bounded in time) so the last failures are not lost. */
     private void flushAtExit() {
         agentThreadMarker.run();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        // No interrupt: the writer finishes the event in hand (an interrupt could cut a /proc read
+        // or a write short) and leaves its loop within one poll, or a little later on a busy host.
         running = false;
-        writer.interrupt();
         try {
-            writer.join(200);
+            writer.join(10 * POLL_MILLIS);
         } catch (InterruptedException ignored) {
             Thread.currentThread().interrupt();
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1000);
+        if (writer.isAlive()) {
+            return; // stuck in an output that blocks: do not write beside it
         }
         Event event;
         while (System.nanoTime() < deadline && (event = queue.poll()) != null) {
@@ -151,8 +227,9 @@ public final class EventSink {
         flushJson();
     }
 
-    private void write(Event event, long now) {
+    private void write(Event raw, long now) {
         written.incrementAndGet();
+        Event event = decorator.decorate(raw);
         for (Listener listener : listeners) {
             listener.onEvent(event);
         }

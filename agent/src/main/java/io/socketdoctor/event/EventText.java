@@ -16,7 +16,10 @@ public final class EventText {
      * application got it, the call site and thread, then the diagnosis and the hint.
      */
     public static String logLine(Event e) {
-        StringBuilder out = headline(new StringBuilder(512).append(PREFIX), e).append(": ").append(e.exception());
+        StringBuilder out = headline(new StringBuilder(512).append(PREFIX), e);
+        if (e.exception() != null) {
+            out.append(": ").append(e.exception());
+        }
         if (e.message() != null) {
             // One event, one line: a line break in a message (a host name, say) must not forge another.
             out.append(": ").append(e.message().replace('\r', ' ').replace('\n', ' '));
@@ -25,6 +28,16 @@ public final class EventText {
             out.append(" at ").append(e.site());
         }
         out.append(" [").append(e.thread()).append("] -- ");
+        if (e.history() != null) {
+            out.append("History: ").append(e.history().summary()).append(". ");
+        }
+        if (e.tcp() != null) {
+            out.append("Kernel: ").append(e.tcp().state());
+            if (!"GONE".equals(e.tcp().state())) {
+                out.append(" (send-q ").append(e.tcp().sendQueue()).append(", recv-q ").append(e.tcp().receiveQueue()).append(')');
+            }
+            out.append(". ");
+        }
         return advice(out, e).toString();
     }
 
@@ -55,6 +68,9 @@ public final class EventText {
 
     /** {@code ECONNRESET (errno 104, peer_reset_read)}, {@code read_timeout_jdk (no errno)} or {@code unrecognised failure}. */
     private static StringBuilder what(StringBuilder out, Event e) {
+        if (!Event.SOCKET_ERROR.equals(e.type())) {
+            return out.append("WARNING ").append(e.type());
+        }
         if (e.errno() != null) {
             out.append(e.errno()).append(" (");
             if (e.errnoCode() != null) {

@@ -13,7 +13,7 @@ public final class JsonLine {
         field(out, "ts", e.ts().toString());
         field(out, "event", e.type());
         field(out, "errno", e.errno());
-        out.append(",\"errno_code\":").append(e.errnoCode() == null ? "null" : e.errnoCode().toString());
+        number(out, "errno_code", e.errnoCode() == null ? null : e.errnoCode().longValue());
         field(out, "confidence", e.confidence());
         field(out, "cause", e.cause());
         field(out, "op", e.op());
@@ -26,7 +26,23 @@ public final class JsonLine {
         field(out, "hint", e.hint());
         field(out, "thread", e.thread());
         field(out, "site", e.site());
+        Event.History h = e.history();
+        number(out, "age_ms", h == null ? null : h.ageMs());
+        number(out, "idle_ms", h == null ? null : h.idleMs());
+        field(out, "history", h == null ? null : h.summary());
+        field(out, "eof_at", h == null || h.eofAt() == null ? null : h.eofAt().toString());
+        field(out, "eof_site", h == null ? null : h.eofSite());
+        field(out, "reset_at", h == null || h.resetAt() == null ? null : h.resetAt().toString());
+        field(out, "reset_errno", h == null ? null : h.resetErrno());
+        Event.TcpState tcp = e.tcp();
+        field(out, "tcp_state", tcp == null ? null : tcp.state());
+        number(out, "send_q", tcp == null ? null : tcp.sendQueue());
+        number(out, "recv_q", tcp == null ? null : tcp.receiveQueue());
         return out.append('}').toString();
+    }
+
+    private static void number(StringBuilder out, String name, Long value) {
+        out.append(",\"").append(name).append("\":").append(value == null ? "null" : value.toString());
     }
 
     private static void field(StringBuilder out, String name, String value) {

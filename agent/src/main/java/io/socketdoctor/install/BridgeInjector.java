@@ -54,15 +54,20 @@ public final class BridgeInjector {
         Object[] handles = (Object[]) definer
                 .getMethod("define", byte[].class, String.class, boolean.class)
                 .invoke(null, bridge, BRIDGE_NAME, withMessageAccess);
-        return new Handles((MethodHandle) handles[0], (MethodHandle) handles[1], (VarHandle) handles[2]);
+        return new Handles((MethodHandle) handles[0], (MethodHandle) handles[1], (VarHandle) handles[2],
+                (MethodHandle) handles[3], (MethodHandle) handles[4], (MethodHandle) handles[5]);
     }
 
     /**
-     * @param onErrorSetter sets the bridge's handler: {@code (MethodHandle) -> void}
-     * @param error         the bridge's {@code error} method, to warm its call site at install
-     * @param detailMessage {@code Throwable.detailMessage}, or null unless asked for
+     * @param onErrorSetter     sets the bridge's failure handler: {@code (MethodHandle) -> void}
+     * @param error             the bridge's {@code error} method, to warm its call site at install
+     * @param detailMessage     {@code Throwable.detailMessage}, or null unless asked for
+     * @param onEventSetter     sets the bridge's lifecycle handler: {@code (MethodHandle) -> void}
+     * @param connectionsSetter shares the connection table with the bridge: {@code (long[]) -> void}
+     * @param event             the bridge's {@code event} method, to warm its call site at install
      */
-    public record Handles(MethodHandle onErrorSetter, MethodHandle error, VarHandle detailMessage) {
+    public record Handles(MethodHandle onErrorSetter, MethodHandle error, VarHandle detailMessage,
+                          MethodHandle onEventSetter, MethodHandle connectionsSetter, MethodHandle event) {
     }
 
     /** Parent is the boot loader: the definer sees JDK classes only, and nobody else sees it. */

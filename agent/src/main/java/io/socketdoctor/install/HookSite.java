@@ -2,10 +2,20 @@ package io.socketdoctor.install;
 
 import io.socketdoctor.classify.Api;
 import io.socketdoctor.classify.Op;
+import io.socketdoctor.install.advice.AcceptAdvice;
+import io.socketdoctor.install.advice.ChannelConnectAdvice;
+import io.socketdoctor.install.advice.ConnectAdvice;
 import io.socketdoctor.install.advice.ErrorAdvice;
 import io.socketdoctor.install.advice.ErrorWithArgumentAdvice;
+import io.socketdoctor.install.advice.FinishConnectAdvice;
+import io.socketdoctor.install.advice.ImplAcceptAdvice;
+import io.socketdoctor.install.advice.LifecycleAdvice;
+import io.socketdoctor.install.advice.IntResultAdvice;
+import io.socketdoctor.install.advice.LongResultAdvice;
 import io.socketdoctor.install.advice.SocketImplAdvice;
-import io.socketdoctor.install.advice.SocketStreamAdvice;
+import io.socketdoctor.install.advice.StreamReadAdvice;
+import io.socketdoctor.install.advice.StreamWriteAdvice;
+import io.socketdoctor.install.advice.WriteFullyAdvice;
 import java.util.List;
 
 /**
@@ -18,19 +28,40 @@ import java.util.List;
  * @param op         what the application was doing
  * @param api        the API it used
  * @param advice     which advice shape fits the method
+ * @param kind       the bridge event a normal return means ({@link Shape#LIFECYCLE}), or whether the
+ *                   site reads or writes ({@link Shape#INT_RESULT}, {@link Shape#LONG_RESULT}); else 0
  */
-public record HookSite(int id, String type, String method, List<String> parameters, Op op, Api api, Shape advice) {
+public record HookSite(int id, String type, String method, List<String> parameters, Op op, Api api, Shape advice,
+                       int kind) {
 
-    /** The advice classes; each passes a different "self" or argument to the bridge. */
+    /** The advice classes: which object is the connection, and what a normal return means. */
     public enum Shape {
-        /** the instance itself */
+        /** failures only; the instance itself */
         INSTANCE(ErrorAdvice.class),
-        /** the instance and its first argument (an address or an option) */
+        /** failures only; the instance and its first argument (an address or an option) */
         INSTANCE_AND_ARGUMENT(ErrorWithArgumentAdvice.class),
-        /** {@code Socket$SocketInputStream/OutputStream}: the owning socket */
-        SOCKET_STREAM(SocketStreamAdvice.class),
-        /** {@code NioSocketImpl}: the impl and whether it serves a ServerSocket */
-        SOCKET_IMPL(SocketImplAdvice.class);
+        /** {@code NioSocketImpl} failures: the impl and whether it serves a ServerSocket */
+        SOCKET_IMPL(SocketImplAdvice.class),
+        /** {@code Socket$SocketInputStream.read}: stamps or reports EOF on the owning socket */
+        STREAM_READ(StreamReadAdvice.class),
+        /** {@code Socket$SocketOutputStream.write}: stamps the owning socket */
+        STREAM_WRITE(StreamWriteAdvice.class),
+        /** channel reads and writes returning an {@code int} count; {@code kind} says which */
+        INT_RESULT(IntResultAdvice.class),
+        /** scattering and gathering reads and writes, returning a {@code long} */
+        LONG_RESULT(LongResultAdvice.class),
+        WRITE_FULLY(WriteFullyAdvice.class),
+        /** a blocking connect: returning means connected */
+        CONNECT(ConnectAdvice.class),
+        /** {@code SocketChannel.connect}: {@code true} means connected */
+        CHANNEL_CONNECT(ChannelConnectAdvice.class),
+        FINISH_CONNECT(FinishConnectAdvice.class),
+        /** returns the accepted channel */
+        ACCEPT(AcceptAdvice.class),
+        /** {@code ServerSocket.implAccept(Socket)}: the argument is the accepted socket */
+        IMPL_ACCEPT(ImplAcceptAdvice.class),
+        /** close and shutdown: reports the site's {@code kind} */
+        LIFECYCLE(LifecycleAdvice.class);
 
         private final Class<?> adviceClass;
 

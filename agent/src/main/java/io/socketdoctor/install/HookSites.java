@@ -12,11 +12,20 @@ import static io.socketdoctor.classify.Op.CREATE;
 import static io.socketdoctor.classify.Op.OPTION;
 import static io.socketdoctor.classify.Op.READ;
 import static io.socketdoctor.classify.Op.WRITE;
+import static io.socketdoctor.install.HookSite.Shape.CHANNEL_CONNECT;
+import static io.socketdoctor.install.HookSite.Shape.FINISH_CONNECT;
+import static io.socketdoctor.install.HookSite.Shape.IMPL_ACCEPT;
 import static io.socketdoctor.install.HookSite.Shape.INSTANCE;
 import static io.socketdoctor.install.HookSite.Shape.INSTANCE_AND_ARGUMENT;
+import static io.socketdoctor.install.HookSite.Shape.LIFECYCLE;
+import static io.socketdoctor.install.HookSite.Shape.INT_RESULT;
+import static io.socketdoctor.install.HookSite.Shape.LONG_RESULT;
 import static io.socketdoctor.install.HookSite.Shape.SOCKET_IMPL;
-import static io.socketdoctor.install.HookSite.Shape.SOCKET_STREAM;
+import static io.socketdoctor.install.HookSite.Shape.STREAM_READ;
+import static io.socketdoctor.install.HookSite.Shape.STREAM_WRITE;
+import static io.socketdoctor.install.HookSite.Shape.WRITE_FULLY;
 
+import io.socketdoctor.bootstrap.Bridge;
 import io.socketdoctor.classify.Api;
 import io.socketdoctor.classify.Op;
 import java.util.ArrayList;
@@ -58,17 +67,19 @@ public final class HookSites {
 
     static {
         Table t = new Table();
-        // java.net.Socket: streams, connect, bind, close
-        t.add(SOCKET_IN, "read", READ, SOCKET, SOCKET_STREAM, BYTES, "int", "int");
-        t.add(SOCKET_OUT, "write", WRITE, SOCKET, SOCKET_STREAM, BYTES, "int", "int");
+        // java.net.Socket: the streams (the owning socket is the connection), connect, bind, lifecycle
+        t.add(SOCKET_IN, "read", READ, SOCKET, STREAM_READ, BYTES, "int", "int");
+        t.add(SOCKET_OUT, "write", WRITE, SOCKET, STREAM_WRITE, BYTES, "int", "int");
         t.add(SOCKET_CLASS, "getInputStream", READ, SOCKET, INSTANCE);
         t.add(SOCKET_CLASS, "getOutputStream", WRITE, SOCKET, INSTANCE);
-        t.add(SOCKET_CLASS, "connect", CONNECT, SOCKET, INSTANCE_AND_ARGUMENT, ADDRESS, "int");
+        t.add(SOCKET_CLASS, "connect", CONNECT, SOCKET, HookSite.Shape.CONNECT, ADDRESS, "int");
         t.add(SOCKET_CLASS, "bind", BIND, SOCKET, INSTANCE_AND_ARGUMENT, ADDRESS);
-        t.add(SOCKET_CLASS, "close", CLOSE, SOCKET, INSTANCE);
-        // java.net.ServerSocket: accept (and implAccept, which subclasses such as SSLServerSocketImpl call)
+        t.lifecycle(SOCKET_CLASS, "close", SOCKET, Bridge.CLOSED);
+        t.lifecycle(SOCKET_CLASS, "shutdownOutput", SOCKET, Bridge.SHUTDOWN_OUTPUT);
+        t.lifecycle(SOCKET_CLASS, "shutdownInput", SOCKET, Bridge.SHUTDOWN_INPUT);
+        // java.net.ServerSocket: every accept, the subclasses' too, ends in implAccept(Socket)
         t.add(SERVER_SOCKET_CLASS, "accept", ACCEPT, SERVER_SOCKET, INSTANCE);
-        t.add(SERVER_SOCKET_CLASS, "implAccept", ACCEPT, SERVER_SOCKET, INSTANCE, SOCKET_CLASS);
+        t.add(SERVER_SOCKET_CLASS, "implAccept", ACCEPT, SERVER_SOCKET, IMPL_ACCEPT, SOCKET_CLASS);
         t.add(SERVER_SOCKET_CLASS, "bind", BIND, SERVER_SOCKET, INSTANCE_AND_ARGUMENT, ADDRESS, "int");
         t.add(SERVER_SOCKET_CLASS, "close", CLOSE, SERVER_SOCKET, INSTANCE);
         // Options of Socket and ServerSocket all end in the platform impl (only set: the JDK's own
@@ -76,21 +87,23 @@ public final class HookSites {
         t.add(NIO_SOCKET_IMPL, "setOption", OPTION, SOCKET, SOCKET_IMPL, OPTION_TYPE, OBJECT);
         t.add(NIO_SOCKET_IMPL, "setOption", OPTION, SOCKET, SOCKET_IMPL, "int", OBJECT);
         // SocketChannel, including the socket-adaptor paths (SocketChannel.socket() streams)
-        t.add(CHANNEL_CLASS, "read", READ, CHANNEL, INSTANCE, BUFFER);
-        t.add(CHANNEL_CLASS, "read", READ, CHANNEL, INSTANCE, BUFFERS, "int", "int");
-        t.add(CHANNEL_CLASS, "write", WRITE, CHANNEL, INSTANCE, BUFFER);
-        t.add(CHANNEL_CLASS, "write", WRITE, CHANNEL, INSTANCE, BUFFERS, "int", "int");
-        t.add(CHANNEL_CLASS, "connect", CONNECT, CHANNEL, INSTANCE_AND_ARGUMENT, ADDRESS);
-        t.add(CHANNEL_CLASS, "finishConnect", CONNECT, CHANNEL, INSTANCE);
-        t.add(CHANNEL_CLASS, "blockingConnect", CONNECT, CHANNEL, INSTANCE_AND_ARGUMENT, ADDRESS, "long");
-        t.add(CHANNEL_CLASS, "blockingRead", READ, CHANNEL, INSTANCE, BYTES, "int", "int", "long");
-        t.add(CHANNEL_CLASS, "blockingWriteFully", WRITE, CHANNEL, INSTANCE, BYTES, "int", "int");
+        t.io(CHANNEL_CLASS, "read", READ, INT_RESULT, BUFFER);
+        t.io(CHANNEL_CLASS, "read", READ, LONG_RESULT, BUFFERS, "int", "int");
+        t.io(CHANNEL_CLASS, "write", WRITE, INT_RESULT, BUFFER);
+        t.io(CHANNEL_CLASS, "write", WRITE, LONG_RESULT, BUFFERS, "int", "int");
+        t.add(CHANNEL_CLASS, "connect", CONNECT, CHANNEL, CHANNEL_CONNECT, ADDRESS);
+        t.add(CHANNEL_CLASS, "finishConnect", CONNECT, CHANNEL, FINISH_CONNECT);
+        t.add(CHANNEL_CLASS, "blockingConnect", CONNECT, CHANNEL, HookSite.Shape.CONNECT, ADDRESS, "long");
+        t.io(CHANNEL_CLASS, "blockingRead", READ, INT_RESULT, BYTES, "int", "int", "long");
+        t.add(CHANNEL_CLASS, "blockingWriteFully", WRITE, CHANNEL, WRITE_FULLY, BYTES, "int", "int");
         t.add(CHANNEL_CLASS, "bind", BIND, CHANNEL, INSTANCE_AND_ARGUMENT, ADDRESS);
         t.add(CHANNEL_CLASS, "setOption", OPTION, CHANNEL, INSTANCE_AND_ARGUMENT, OPTION_TYPE, OBJECT);
-        t.add(CHANNEL_CLASS, "implCloseSelectableChannel", CLOSE, CHANNEL, INSTANCE);
+        t.lifecycle(CHANNEL_CLASS, "implCloseSelectableChannel", CHANNEL, Bridge.CLOSED);
+        t.lifecycle(CHANNEL_CLASS, "shutdownOutput", CHANNEL, Bridge.SHUTDOWN_OUTPUT);
+        t.lifecycle(CHANNEL_CLASS, "shutdownInput", CHANNEL, Bridge.SHUTDOWN_INPUT);
         // ServerSocketChannel, including the adaptor's accept
-        t.add(SERVER_CHANNEL_CLASS, "accept", ACCEPT, SERVER_CHANNEL, INSTANCE);
-        t.add(SERVER_CHANNEL_CLASS, "blockingAccept", ACCEPT, SERVER_CHANNEL, INSTANCE, "long");
+        t.add(SERVER_CHANNEL_CLASS, "accept", ACCEPT, SERVER_CHANNEL, HookSite.Shape.ACCEPT);
+        t.add(SERVER_CHANNEL_CLASS, "blockingAccept", ACCEPT, SERVER_CHANNEL, HookSite.Shape.ACCEPT, "long");
         t.add(SERVER_CHANNEL_CLASS, "bind", BIND, SERVER_CHANNEL, INSTANCE_AND_ARGUMENT, ADDRESS, "int");
         t.add(SERVER_CHANNEL_CLASS, "setOption", OPTION, SERVER_CHANNEL, INSTANCE_AND_ARGUMENT, OPTION_TYPE, OBJECT);
         t.add(SERVER_CHANNEL_CLASS, "implCloseSelectableChannel", CLOSE, SERVER_CHANNEL, INSTANCE);
@@ -115,7 +128,18 @@ public final class HookSites {
         final List<HookSite> sites = new ArrayList<>();
 
         void add(String type, String method, Op op, Api api, HookSite.Shape shape, String... parameters) {
-            sites.add(new HookSite(sites.size(), type, method, List.of(parameters), op, api, shape));
+            sites.add(new HookSite(sites.size(), type, method, List.of(parameters), op, api, shape, 0));
+        }
+
+        /** A SocketChannel read or write whose advice must know which of the two it is. */
+        void io(String type, String method, Op op, HookSite.Shape shape, String... parameters) {
+            sites.add(new HookSite(sites.size(), type, method, List.of(parameters), op, CHANNEL, shape,
+                    op == READ ? Bridge.READ_DONE : Bridge.WRITE_DONE));
+        }
+
+        /** {@code close()}, {@code shutdownOutput()}...: no parameters, reports {@code kind} on return. */
+        void lifecycle(String type, String method, Api api, int kind) {
+            sites.add(new HookSite(sites.size(), type, method, List.of(), CLOSE, api, LIFECYCLE, kind));
         }
     }
 }

@@ -6,6 +6,7 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
+import io.socketdoctor.install.advice.Kind;
 import io.socketdoctor.install.advice.Site;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
@@ -106,6 +107,7 @@ public final class Installer {
                             matches.set(site.id(), type.getDeclaredMethods().filter(method).size());
                             Advice advice = Advice.withCustomMapping()
                                     .bind(Site.class, site.id())
+                                    .bind(Kind.class, site.kind())
                                     .to(TypeDescription.ForLoadedType.of(site.advice().adviceClass()),
                                             adviceCode.get(site.advice().adviceClass()));
                             dynamicType = dynamicType.visit(advice.on(method));

@@ -25,7 +25,21 @@ final class CallSite {
         }
         String c = frame.getClassName();
         return c.startsWith("java.") || c.startsWith("javax.") || c.startsWith("jdk.") || c.startsWith("sun.")
-                || c.startsWith("com.sun.") || c.startsWith("io.socketdoctor.shaded.")
-                || c.startsWith(Diagnostics.class.getPackageName() + ".");
+                || c.startsWith("com.sun.") || isAgent(c);
+    }
+
+    /** The agent's own packages (not every io.socketdoctor package: the demo lives there too). */
+    private static final String[] AGENT_PACKAGES = {"io.socketdoctor.agent.", "io.socketdoctor.bootstrap.",
+        "io.socketdoctor.classify.", "io.socketdoctor.cli.", "io.socketdoctor.config.", "io.socketdoctor.event.",
+        "io.socketdoctor.export.", "io.socketdoctor.install.", "io.socketdoctor.runtime.", "io.socketdoctor.shaded.",
+        "io.socketdoctor.track."};
+
+    private static boolean isAgent(String className) {
+        for (String p : AGENT_PACKAGES) {
+            if (className.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -1,35 +1,48 @@
 package io.socketdoctor.runtime;
 
+import io.socketdoctor.bootstrap.Bridge;
 import io.socketdoctor.classify.Api;
 import io.socketdoctor.classify.Classifier;
 import io.socketdoctor.classify.Diagnosis;
 import io.socketdoctor.classify.Errno;
+import io.socketdoctor.classify.ErrorTable;
 import io.socketdoctor.classify.Facts;
+import io.socketdoctor.classify.Op;
+import io.socketdoctor.config.Config;
 import io.socketdoctor.event.Event;
 import io.socketdoctor.event.EventSink;
 import io.socketdoctor.event.EventText;
 import io.socketdoctor.install.HookSite;
 import io.socketdoctor.install.HookSites;
+import io.socketdoctor.track.ConnectionRecord;
+import io.socketdoctor.track.Histories;
+import io.socketdoctor.track.Tracker;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
+import java.net.Socket;
 import java.net.SocketException;
 import java.time.Instant;
 
 /**
- * What the bridge calls when an instrumented JDK method throws: classify the failure, attach the
- * diagnosis to the exception, and queue the event. Runs on the application's thread, so it never
- * blocks and never throws; the first internal failure switches it off for good.
+ * What the bridge calls: when an instrumented JDK method throws (classify the failure with the
+ * connection's history, attach the diagnosis to the exception, queue the event), and on the rare
+ * lifecycle events of a connection (open, peer EOF, close, a write after the peer left). Runs on
+ * the application's thread, so it never blocks and never throws; the first internal failure
+ * switches it off for good.
  */
-public final class Diagnostics {
+public final class Diagnostics implements Tracker.NoticeSink {
 
     /** Site id used at install to run the whole path once, so no class loads on the first real error. */
     public static final int WARM_UP_SITE = -1;
 
     private final Classifier classifier;
+    private final ErrorTable table;
     private final Enricher enricher;
     private final EventSink sink;
+    private final Tracker tracker;
     private final Errno.Platform platform = Errno.Platform.current();
     private final ThreadLocal<PerThread> perThread = new ThreadLocal<>() {
         @Override
@@ -38,23 +51,38 @@ public final class Diagnostics {
         }
     };
     private volatile boolean enabled = true;
+    /** One instance, made at install: a method reference links (and loads classes) where it is first run. */
+    private final ConnectionRecord.AddressReader addressReader = this::readAddresses;
 
-    public Diagnostics(Classifier classifier, io.socketdoctor.config.Config config,
-                       java.lang.invoke.VarHandle detailMessage, EventSink sink) {
-        this.classifier = classifier;
+    public Diagnostics(ErrorTable table, Config config, VarHandle detailMessage, EventSink sink, Tracker tracker) {
+        this.table = table;
+        this.classifier = new Classifier(table);
         this.enricher = new Enricher(config.enrich(), detailMessage);
         this.sink = sink;
+        this.tracker = tracker;
     }
 
     /** {@code (Object self, Object detail, int site, Throwable thrown) -> void}, bound to this instance, for the bridge. */
-    public MethodHandle handle() throws ReflectiveOperationException {
+    public MethodHandle errorHandle() throws ReflectiveOperationException {
         return MethodHandles.lookup()
                 .findVirtual(Diagnostics.class, "onError",
                         MethodType.methodType(void.class, Object.class, Object.class, int.class, Throwable.class))
                 .bindTo(this);
     }
 
-    /** Marks the calling thread as the agent's own: its socket failures are never diagnosed. */
+    /** {@code (Object connection, Object detail, int site, int event) -> void}, bound to this instance, for the bridge. */
+    public MethodHandle eventHandle() throws ReflectiveOperationException {
+        return MethodHandles.lookup()
+                .findVirtual(Diagnostics.class, "onEvent",
+                        MethodType.methodType(void.class, Object.class, Object.class, int.class, int.class))
+                .bindTo(this);
+    }
+
+    public Tracker tracker() {
+        return tracker;
+    }
+
+    /** Marks the calling thread as the agent's own: its sockets are never tracked or diagnosed. */
     public void markAgentThread() {
         perThread.get().busy = true;
     }
@@ -71,41 +99,164 @@ public final class Diagnostics {
         try {
             state.last = new WeakReference<>(thrown);
             HookSite site = HookSites.byId(siteId);
-            if (site == null) {
-                if (siteId == WARM_UP_SITE) {
-                    // Also format it as the writer thread will, so its first event loads nothing either.
-                    sink.warmUp(diagnose(HookSites.ALL.get(0), null, null, thrown, false));
-                }
-                return;
+            if (site != null) {
+                diagnose(site, self, detail, thrown, true);
+            } else if (siteId == WARM_UP_SITE) {
+                warmUp(thrown);
             }
-            diagnose(site, self, detail, thrown, true);
         } catch (Throwable failure) {
-            enabled = false;
-            System.err.println("socket-doctor: internal error (" + failure
-                    + "); diagnostics are now off, the application is not affected.");
+            fail(failure);
         } finally {
             state.busy = false;
         }
     }
 
-    private Event diagnose(HookSite site, Object self, Object detail, Throwable thrown, boolean emit) {
-        Api api = site.api();
-        if (detail == Boolean.TRUE && api == Api.SOCKET) {
-            api = Api.SERVER_SOCKET; // NioSocketImpl serving a ServerSocket (SocketImplAdvice)
+    public void onEvent(Object connection, Object detail, int siteId, int event) {
+        if (!enabled) {
+            return;
         }
+        PerThread state = perThread.get();
+        HookSite site = HookSites.byId(siteId);
+        if (state.busy || site == null) {
+            return;
+        }
+        state.busy = true;
+        try {
+            handleEvent(site, connection, detail, event, System.currentTimeMillis(), true);
+        } catch (Throwable failure) {
+            fail(failure);
+        } finally {
+            state.busy = false;
+        }
+    }
+
+    private void handleEvent(HookSite site, Object connection, Object detail, int event, long now, boolean emit) {
+        // Addresses are read only when a notice needs them (see readAddresses): most connections never do.
+        Tracker.Notice notice = tracker.onEvent(connection, apiOf(site, connection), site.op(), event, null, null,
+                StackSite.INSTANCE, now);
+        if (notice != null && emit) {
+            notice(notice);
+        }
+    }
+
+    /** A notice from the tracker (on an application thread or its own): an event with the note's texts. */
+    @Override
+    public void notice(Tracker.Notice notice) {
+        sink.offer(eventOf(notice));
+    }
+
+    private Event eventOf(Tracker.Notice notice) {
+        long now = System.currentTimeMillis();
+        ConnectionRecord r = notice.record();
+        Event.History history = r == null ? null : Histories.of(tracker.table(), r, now);
+        String[] ends = r == null ? new String[2] : r.addresses(addressReader);
+        ErrorTable.Note note = table.note(notice.note());
+        return new Event(Instant.ofEpochMilli(now), notice.note(), null, null, null, notice.note(),
+                notice.op().label(), r == null ? null : r.api.label(), null, null,
+                ends[0], ends[1],
+                Histories.render(note.diagnosis(), history, now, notice.count()),
+                Histories.render(note.hint(), history, now, notice.count()),
+                threadName(), notice.site(), history, null);
+    }
+
+    private Event diagnose(HookSite site, Object self, Object detail, Throwable thrown, boolean emit) {
+        long now = System.currentTimeMillis();
+        Api api = apiOf(site, detail);
         Facts facts = ConnectionFacts.of(self, detail, site);
-        String message = thrown.getMessage();
+        ConnectionRecord r = tracker.lookup(self);
+        Event.History history = null;
+        if (r != null) {
+            r.addresses(addressReader); // while the socket can still tell
+            history = Histories.of(tracker.table(), r, now);
+            facts = new Facts(facts.local(), facts.remote(), facts.outputShutdown() || r.outputShutdown(),
+                    facts.closed(), r.eofAt() != 0, r.resetAt() != 0, tracker.idle(r, now), tracker.freshAccept(r, now));
+            if (site.op() == Op.WRITE && emit) {
+                Tracker.Notice warning = tracker.writeWarning(r, new ThrownSite(thrown));
+                if (warning != null) {
+                    notice(warning);
+                }
+            }
+        }
         Diagnosis d = classifier.classify(site.op(), thrown, facts);
         Errno errno = d.errno();
-        Event event = new Event(Instant.now(), Event.SOCKET_ERROR,
+        Event event = new Event(Instant.ofEpochMilli(now), Event.SOCKET_ERROR,
                 errno == null ? null : errno.symbol(), errno == null ? null : errno.code(platform),
-                d.confidence(), d.cause(), site.op().label(), api.label(), thrown.getClass().getName(), message,
-                facts.local(), facts.remote(), d.diagnosis(), d.hint(), threadName(), CallSite.of(thrown));
+                d.confidence(), d.cause(), site.op().label(), api.label(), thrown.getClass().getName(),
+                thrown.getMessage(), facts.local(), facts.remote(),
+                Histories.render(d.diagnosis(), history, now, 0), Histories.render(d.hint(), history, now, 0),
+                threadName(), CallSite.of(thrown), history, null);
         enricher.enrich(thrown, EventText.note(event), EventText.tag(event));
+        if (r != null) {
+            tracker.failed(r, errno == null ? null : errno.symbol(), now);
+        }
         if (emit) {
             sink.offer(event);
         }
         return event;
+    }
+
+    public ConnectionRecord.AddressReader addressReader() {
+        return addressReader;
+    }
+
+    /** Both ends of a tracked connection, as the notices and the leak finder need them. */
+    public String[] readAddresses(Object connection) {
+        Facts facts = ConnectionFacts.of(connection, null, HookSites.ALL.get(0));
+        return new String[] {facts.local(), facts.remote()};
+    }
+
+    private static Api apiOf(HookSite site, Object detail) {
+        // NioSocketImpl serves ServerSocket too (SocketImplAdvice passes its server flag).
+        return detail == Boolean.TRUE && site.api() == Api.SOCKET ? Api.SERVER_SOCKET : site.api();
+    }
+
+    /**
+     * Runs every path once at install on a socket that never connects, so that the first real
+     * failure or event links and loads nothing on the application's thread.
+     */
+    private void warmUp(Throwable thrown) {
+        Socket socket = new Socket();
+        HookSite read = HookSites.ALL.get(0);
+        long now = System.currentTimeMillis();
+        tracker.onEvent(socket, read.api(), Op.CONNECT, Bridge.OPENED, "127.0.0.1:1", "127.0.0.1:2", StackSite.INSTANCE, now);
+        handleEvent(read, socket, null, Bridge.PEER_EOF, now, false);
+        ConnectionRecord r = tracker.lookup(socket);
+        if (r != null) {
+            eventOf(new Tracker.Notice("write_after_peer_close", Op.WRITE, r, null, 0));
+        }
+        sink.warmUp(diagnose(read, socket, null, thrown, false));
+        new ThrownSite(thrown).get();
+        tracker.onEvent(socket, read.api(), Op.CLOSE, Bridge.CLOSED, null, null, StackSite.INSTANCE, now);
+    }
+
+    /** The application's frame that led here (for EOF and warning sites): a stack walk, only when asked. */
+    private static final class StackSite implements Tracker.CallSiteSupplier {
+        static final StackSite INSTANCE = new StackSite();
+
+        @Override
+        public String get() {
+            return CallSite.of(new Throwable());
+        }
+    }
+
+    /** The application's frame of a failing call: from the exception's own stack trace. */
+    private static final class ThrownSite implements Tracker.CallSiteSupplier {
+        private final Throwable thrown;
+
+        ThrownSite(Throwable thrown) {
+            this.thrown = thrown;
+        }
+
+        @Override
+        public String get() {
+            return CallSite.of(thrown);
+        }
+    }
+
+    private void fail(Throwable failure) {
+        enabled = false;
+        System.err.println("socket-doctor: internal error (" + failure
+                + "); diagnostics are now off, the application is not affected.");
     }
 
     private static String threadName() {

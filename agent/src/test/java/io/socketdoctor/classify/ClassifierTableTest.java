@@ -45,6 +45,11 @@ class ClassifierTableTest {
     private static final Facts OUT_SHUT = new Facts("10.0.0.1:40000", "10.0.0.2:80", true, false);
     /** This side had closed the socket or channel. */
     private static final Facts CLOSED = new Facts(null, "10.0.0.2:80", false, true);
+    /** History facts: eofSeen, resetSeen, idle, freshAccept. */
+    private static final Facts AFTER_EOF = new Facts("10.0.0.1:40000", "10.0.0.2:80", false, false, true, false, false, false);
+    private static final Facts AFTER_RESET = new Facts("10.0.0.1:40000", "10.0.0.2:80", false, false, false, true, false, false);
+    private static final Facts IDLE = new Facts("10.0.0.1:40000", "10.0.0.2:80", false, false, false, false, true, false);
+    private static final Facts FRESH_ACCEPT = new Facts("10.0.0.2:80", "10.0.0.1:40000", false, false, false, false, false, true);
 
     private static final String EXACT = "exact";
     private static final String INFERRED = "inferred";
@@ -143,6 +148,12 @@ class ClassifierTableTest {
             c(Op.WRITE, se("Broken pipe"), OUT_SHUT, "write_after_own_shutdown", "EPIPE", INFERRED),
             c(Op.WRITE, io("Broken pipe"), OUT_SHUT, "write_after_own_shutdown", "EPIPE", INFERRED),
             c(Op.WRITE, se("Broken pipe"), "broken_pipe", "EPIPE", EXACT),
+            c(Op.WRITE, se("Broken pipe"), AFTER_EOF, "broken_pipe_after_eof", "EPIPE", EXACT),
+            c(Op.WRITE, io("Broken pipe"), AFTER_RESET, "broken_pipe_after_reset", "EPIPE", EXACT),
+            c(Op.WRITE, se("Connection reset by peer"), AFTER_EOF, "peer_reset_write_after_eof", "ECONNRESET", EXACT),
+            c(Op.WRITE, io("Connection reset by peer"), IDLE, "peer_reset_write_after_idle", "ECONNRESET", EXACT),
+            c(Op.READ, se("Connection reset"), IDLE, "peer_reset_read_after_idle", "ECONNRESET", EXACT),
+            c(Op.READ, se("Connection reset"), FRESH_ACCEPT, "peer_reset_read_fresh_accept", "ECONNRESET", EXACT),
             c(Op.WRITE, se("Cannot send after transport endpoint shutdown"), "send_after_shutdown", "ESHUTDOWN", EXACT),
             c(Op.WRITE, io("Broken pipe"), "broken_pipe", "EPIPE", EXACT),
             c(Op.WRITE, se("Broken pipe (Write failed)"), "broken_pipe", "EPIPE", EXACT),
@@ -238,7 +249,7 @@ class ClassifierTableTest {
         missing.removeAll(hit);
         assertTrue(missing.isEmpty(), "rules without a test case: " + missing);
         assertEquals(allIds, hit);
-        assertEquals(53, allIds.size(), "rule count changed: add cases for new rules, then update this number");
+        assertEquals(59, allIds.size(), "rule count changed: add cases for new rules, then update this number");
     }
 
     @Test

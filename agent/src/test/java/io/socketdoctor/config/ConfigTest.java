@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigTest {
 
-    private static final String KNOWN_KEYS = "enrich, log, log.rate, events, closewait.after, idle.after";
+    private static final String KNOWN_KEYS = "enrich, log, log.rate, events, closewait.after, idle.after, prometheus,"
+            + " metrics.peers";
     private static final String OFF = "Socket Doctor is off";
 
     private static Properties props(String... keyValues) {
@@ -53,7 +54,8 @@ class ConfigTest {
             assertEquals(Config.Log.STDERR, c.log());
             assertEquals(5, c.logRate());
             assertNull(c.events());
-            assertEquals("enrich=suppressed,log=stderr,log.rate=5,closewait.after=30s,idle.after=30s", c.toString());
+            assertEquals("enrich=suppressed,log=stderr,log.rate=5,closewait.after=30s,idle.after=30s,metrics.peers=0",
+                    c.toString());
         }
     }
 
@@ -74,7 +76,8 @@ class ConfigTest {
         assertEquals(Config.Log.SYSTEM, c.log());
         assertEquals(42, c.logRate());
         assertEquals(Paths.get("/tmp/sd.jsonl"), c.events());
-        assertEquals("enrich=message,log=system,log.rate=42,events=/tmp/sd.jsonl,closewait.after=30s,idle.after=30s", c.toString());
+        assertEquals("enrich=message,log=system,log.rate=42,events=/tmp/sd.jsonl,closewait.after=30s,idle.after=30s,"
+                + "metrics.peers=0", c.toString());
 
         Config colon = args("enrich:off,log=off,log.rate=1000,events:/tmp/sd.jsonl");
         assertEquals(Config.Enrich.OFF, colon.enrich());
@@ -226,6 +229,7 @@ class ConfigTest {
         assertEquals(Config.Log.OFF, Config.parse(null, props("socketdoctor.log", "OFF"), Map.of()).log());
         assertEquals(Config.Enrich.SUPPRESSED,
                 Config.parse(null, new Properties(), Map.of("SOCKETDOCTOR_ENRICH", "Suppressed")).enrich());
-        assertEquals("enrich=message,log=system,log.rate=5,closewait.after=30s,idle.after=30s", args("enrich=MESSAGE,log=SYSTEM").toString());
+        assertEquals("enrich=message,log=system,log.rate=5,closewait.after=30s,idle.after=30s,metrics.peers=0",
+                args("enrich=MESSAGE,log=SYSTEM").toString());
     }
 }

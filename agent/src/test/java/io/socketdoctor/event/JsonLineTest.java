@@ -18,7 +18,9 @@ class JsonLineTest {
     static final Instant TS = Instant.parse("2024-05-01T12:34:56.789Z");
 
     static final List<String> FIELDS = List.of("ts", "event", "errno", "errno_code", "confidence", "cause", "op",
-            "api", "exception", "message", "local", "remote", "diagnosis", "hint", "thread", "site");
+            "api", "exception", "message", "local", "remote", "diagnosis", "hint", "thread", "site",
+            "age_ms", "idle_ms", "history", "eof_at", "eof_site", "reset_at", "reset_errno", "tcp_state", "send_q",
+            "recv_q");
 
     static Event reset() {
         return new Event(TS, Event.SOCKET_ERROR, "ECONNRESET", 104, "exact", "peer_reset_read", "read", "socket",

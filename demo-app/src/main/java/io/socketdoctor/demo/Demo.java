@@ -10,6 +10,7 @@ import java.util.List;
  *   java -jar socket-doctor-demo.jar              run every scenario
  *   java -jar socket-doctor-demo.jar NAME...      run only these
  *   java -jar socket-doctor-demo.jar --list       print "name  description" per scenario
+ *   java -jar socket-doctor-demo.jar serve [SECONDS]  a few failures per second until killed (for dashboards)
  * </pre>
  *
  * Stdout holds only the header and the result lines, so runs with and without the agent compare line by line.
@@ -19,7 +20,11 @@ public final class Demo {
     private Demo() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("serve")) {
+            serve(args);
+            return;
+        }
         for (String arg : args) {
             if (arg.equals("--list")) {
                 for (Scenario scenario : Scenario.ALL) {
@@ -39,6 +44,23 @@ public final class Demo {
             System.out.println("[demo] " + scenario.name() + ": " + run(scenario).describe());
             System.out.flush();
         }
+    }
+
+    /** {@code serve [seconds]}: see {@link Serve}. */
+    private static void serve(String[] args) throws InterruptedException {
+        long seconds = 0;
+        if (args.length > 1) {
+            try {
+                seconds = Long.parseLong(args[1]);
+            } catch (NumberFormatException e) {
+                seconds = -1;
+            }
+        }
+        if (seconds < 0 || args.length > 2) {
+            System.err.println("[demo] usage: serve [SECONDS] (a whole number; none or 0 runs until killed)");
+            System.exit(2);
+        }
+        Serve.run(seconds);
     }
 
     /** The scenarios named on the command line (all of them if none), or null after reporting an unknown name. */

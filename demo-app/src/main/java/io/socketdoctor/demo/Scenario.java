@@ -50,7 +50,21 @@ record Scenario(String name, String description, Callable<Result> body) {
                     "accept on a ServerSocketChannel we closed", Scenarios::serverChannelAcceptClosed),
             new Scenario("too-many-open-files",
                     "open ServerSocketChannels until the open-file limit (needs ulimit -n <= 4096)",
-                    Scenarios::tooManyOpenFiles));
+                    Scenarios::tooManyOpenFiles),
+            // With history (best with idle.after=1s,closewait.after=1s, as scripts/demo.sh runs them)
+            new Scenario("write-after-eof",
+                    "peer closes, we read EOF and write anyway, twice (the seed article's EPIPE)",
+                    HistoryScenarios::writeAfterEof),
+            new Scenario("write-after-reset-seen",
+                    "a read fails with a reset, then we write on the same socket", HistoryScenarios::writeAfterResetSeen),
+            new Scenario("reset-after-idle",
+                    "connection idle for 1.3 s, then the peer resets it and we read", HistoryScenarios::resetAfterIdle),
+            new Scenario("stale-pooled-connection",
+                    "peer closes an idle connection; we send a request and read EOF", HistoryScenarios::stalePooledConnection),
+            new Scenario("close-wait-leak",
+                    "peer closes, we read EOF and keep the socket open for 2.6 s", HistoryScenarios::closeWaitLeak),
+            new Scenario("reset-on-fresh-accept",
+                    "a client aborts while queued; we accept and read", HistoryScenarios::resetOnFreshAccept));
 
     static Scenario named(String name) {
         for (Scenario scenario : ALL) {

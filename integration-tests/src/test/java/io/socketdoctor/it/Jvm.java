@@ -90,6 +90,11 @@ public final class Jvm {
         return feature;
     }
 
+    /** The JDK's directory: for its tools ({@code bin/jcmd}) and for child JVMs that outlive one call (AttachIT). */
+    public Path home() {
+        return home;
+    }
+
     @Override
     public String toString() {
         return "JDK " + feature;

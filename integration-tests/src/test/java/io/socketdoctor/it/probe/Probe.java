@@ -26,9 +26,10 @@ public final class Probe {
             case "quiet" -> quiet();
             case "healthy" -> healthy();
             case "enrich" -> enrich();
-            case "burst" -> burst(Integer.parseInt(args[1]));
+            case "burst" -> burst(Integer.parseInt(args[1]), args.length > 2 ? Long.parseLong(args[2]) : 0);
             case "alloc" -> alloc(Integer.parseInt(args[1]));
             case "first-error" -> firstError();
+            case "churn" -> churn(Integer.parseInt(args[1]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -126,7 +127,7 @@ public final class Probe {
     }
 
     /** Many refused connects in a row, to exercise the log's rate limit. */
-    private static void burst(int count) throws IOException {
+    private static void burst(int count, long lingerMillis) throws IOException, InterruptedException {
         int port = closedPort();
         int failures = 0;
         for (int i = 0; i < count; i++) {
@@ -137,6 +138,7 @@ public final class Probe {
             }
         }
         System.out.println("burst failures=" + failures);
+        Thread.sleep(lingerMillis); // give the agent's writer time to log before the JVM exits
     }
 
     /**
@@ -203,6 +205,59 @@ public final class Probe {
             } catch (IOException e) {
                 System.out.println("echo failed: " + e);
             }
+        }
+    }
+
+    /**
+     * Opens and closes {@code count} loopback connections (channels, then sockets; the server side
+     * closes first, abortively, so that neither side leaves 100 000 TIME_WAIT entries behind to
+     * slow down the kernel lookups of the tests that follow), then prints what the agent still
+     * tracks, read through its public Session API by reflection (absent without the agent).
+     */
+    private static void churn(int count) throws Exception {
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        int done = 0;
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress(loopback, 0), 512);
+            InetSocketAddress address = (InetSocketAddress) server.getLocalAddress();
+            for (int i = 0; i < count / 2 && System.nanoTime() < deadline; i++, done++) {
+                try (SocketChannel client = SocketChannel.open(address)) {
+                    SocketChannel accepted = server.accept();
+                    accepted.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+                    accepted.close();
+                }
+            }
+        }
+        try (ServerSocket server = new ServerSocket(0, 512, loopback)) {
+            for (int i = count / 2; i < count && System.nanoTime() < deadline; i++, done++) {
+                try (Socket client = new Socket(loopback, server.getLocalPort())) {
+                    Socket accepted = server.accept();
+                    accepted.setSoLinger(true, 0);
+                    accepted.close();
+                }
+            }
+        }
+        System.out.println("churn connections=" + done);
+        System.err.println("churn took " + (System.nanoTime() - (deadline - 120_000_000_000L)) / 1_000_000 + " ms");
+        try {
+            Object session = Class.forName("io.socketdoctor.agent.SocketDoctorAgent").getMethod("session").invoke(null);
+            System.out.println("tracked=" + session.getClass().getMethod("trackedConnections").invoke(session));
+            System.out.println("capacity=" + session.getClass().getMethod("trackedCapacity").invoke(session));
+            Object stats = session.getClass().getMethod("stats").invoke(session);
+            long opened = 0;
+            long closed = 0;
+            Class<?> api = Class.forName("io.socketdoctor.classify.Api");
+            Class<?> direction = Class.forName("io.socketdoctor.track.ConnectionStats$Direction");
+            for (Object a : api.getEnumConstants()) {
+                closed += (Long) stats.getClass().getMethod("closedCount", api).invoke(stats, a);
+                for (Object d : direction.getEnumConstants()) {
+                    opened += (Long) stats.getClass().getMethod("openedCount", api, direction).invoke(stats, a, d);
+                }
+            }
+            System.out.println("opened=" + opened + " closed=" + closed);
+        } catch (ClassNotFoundException noAgent) {
+            System.out.println("no agent");
         }
     }
 

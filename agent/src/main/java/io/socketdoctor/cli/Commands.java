@@ -1,0 +1,116 @@
+package io.socketdoctor.cli;
+
+import com.sun.tools.attach.VirtualMachineDescriptor;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+
+/** The CLI's commands, once {@link Main} has checked the command line and that {@code jdk.attach} is there. */
+final class Commands {
+
+    private Commands() {
+    }
+
+    static ExitCode list(PrintStream out) {
+        long self = ProcessHandle.current().pid();
+        List<VirtualMachineDescriptor> vms = Target.visible();
+        out.println(String.format("%-8s %-10s %-18s %s", "PID", "USER", "SOCKET DOCTOR", "MAIN CLASS OR JAR"));
+        int shown = 0;
+        for (VirtualMachineDescriptor vm : vms) {
+            long pid = Target.parsePid(vm.id());
+            if (pid == self || pid < 0) {
+                continue;
+            }
+            shown++;
+            String session = Presence.readMarker(pid, Procs.markerOf(pid), Procs.start(pid), Procs.uid(pid));
+            out.println(String.format("%-8d %-10s %-18s %s", pid, Target.shorten(Procs.user(pid), 10),
+                    describe(session), Target.shorten(vm.displayName(), 100)));
+        }
+        if (shown == 0) {
+            out.println("(no other JVM visible to user " + Procs.myUser() + ")");
+        }
+        Presence.removeStaleMarkers(Procs.myUid());
+        return ExitCode.OK;
+    }
+
+    /** {@code attached}, {@code -javaagent}, or {@code no}, from a {@link Presence#PROPERTY} value. */
+    private static String describe(String session) {
+        if (session == null) {
+            return "no";
+        }
+        return Presence.VIA_JAVAAGENT.equals(Presence.fields(session).get("via")) ? "yes (-javaagent)" : "yes";
+    }
+
+    static ExitCode attach(long pid, String options, PrintStream out, PrintStream err) throws CliException {
+        try (Target target = Target.open(pid)) {
+            target.requireSupportedJava();
+            String session = target.session();
+            if (session != null) {
+                // Answered from the system property: no agent load, so no JEP 451 warning either.
+                Map<String, String> fields = Presence.fields(session);
+                String inForce = fields.getOrDefault("options", "?");
+                List<String> differences = Options.differences(options, inForce);
+                String since = " (" + (Presence.VIA_JAVAAGENT.equals(fields.get("via")) ? "with -javaagent" : "attached")
+                        + " since " + fields.getOrDefault("since", "?") + ")";
+                if (differences.isEmpty()) {
+                    out.println("already attached to pid " + pid + since + ": " + inForce);
+                    return ExitCode.OK;
+                }
+                err.println("socket-doctor: already attached to pid " + pid + since + " with other options: "
+                        + String.join(", ", differences) + ". The options in force stay; to change them, detach"
+                        + " and attach again.");
+                return ExitCode.OTHER_OPTIONS;
+            }
+            Reply reply = target.load("attach", options);
+            return answer(target, reply, out, err, "attached to pid " + pid + " (" + target.command() + ", Java "
+                    + target.javaVersion() + ")");
+        }
+    }
+
+    static ExitCode status(long pid, PrintStream out, PrintStream err) throws CliException {
+        try (Target target = Target.open(pid)) {
+            if (target.session() == null) {
+                out.println("attached: no");
+                err.println("socket-doctor: Socket Doctor is not attached to pid " + pid + " (" + target.command()
+                        + "); nothing was loaded into it");
+                return ExitCode.NOT_ATTACHED;
+            }
+            return answer(target, target.load("status", ""), out, err, null);
+        }
+    }
+
+    static ExitCode detach(long pid, PrintStream out, PrintStream err) throws CliException {
+        try (Target target = Target.open(pid)) {
+            if (target.session() == null) {
+                err.println("socket-doctor: Socket Doctor is not attached to pid " + pid + " (" + target.command()
+                        + "); nothing to detach, nothing was changed");
+                return ExitCode.NOT_ATTACHED;
+            }
+            return answer(target, target.load("detach", ""), out, err, null);
+        }
+    }
+
+    /** Prints the agent's answer (stdout when it is a success) and the JEP 451 note; returns its exit code. */
+    private static ExitCode answer(Target target, Reply reply, PrintStream out, PrintStream err, String headline) {
+        ExitCode code = reply.result().exitCode();
+        if (code == ExitCode.OK) {
+            if (headline != null && reply.result() == Reply.Result.ATTACHED) {
+                out.println(headline);
+            }
+            out.println(reply.text());
+        } else if (reply.result() == Reply.Result.NOT_ATTACHED) {
+            out.println(reply.text());
+            err.println("socket-doctor: Socket Doctor is not attached to pid " + target.pid());
+        } else if (reply.result() == Reply.Result.BAD_OPTIONS) {
+            err.println("socket-doctor: " + Options.withoutAgentNote(reply.text()) + " (in pid " + target.pid()
+                    + "; nothing was changed)");
+        } else {
+            String text = reply.text();
+            err.println(text.startsWith("socket-doctor: ") ? text : "socket-doctor: " + text);
+        }
+        if (target.warnsOnDynamicLoad()) {
+            err.println(target.dynamicLoadNote());
+        }
+        return code;
+    }
+}

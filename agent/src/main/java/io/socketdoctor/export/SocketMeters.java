@@ -1,0 +1,135 @@
+package io.socketdoctor.export;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.socketdoctor.classify.Api;
+import io.socketdoctor.track.ConnectionStats;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * Every meter of the agent, in Micrometer's naming (dots, no {@code .total}); the Prometheus
+ * registry renders {@code socket.errors} as {@code socket_errors_total}. All are read-through:
+ * counters read the tally's and the session's adders at scrape time, so nothing here runs on an
+ * application thread. Meters about the agent itself are under {@code socket.doctor}.
+ */
+final class SocketMeters {
+
+    static final String ERRORS = "socket.errors";
+    static final String WARNINGS = "socket.warnings";
+    static final String OPENED = "socket.connections.opened";
+    static final String CLOSED = "socket.connections.closed";
+    static final String PEER_EOFS = "socket.peer.eofs";
+    static final String CLOSE_WAIT_LEAKS = "socket.close.wait.leaks";
+    static final String TCP_SOCKETS = "socket.doctor.tcp.sockets";
+    static final String EVENTS_DROPPED = "socket.doctor.events.dropped";
+    static final String HOOKS_MISSING = "socket.doctor.hooks.missing";
+    static final String UNTRACKED = "socket.doctor.connections.untracked";
+
+    private final MeterRegistry registry;
+    private final EventTally tally;
+    private final ConnectionStats stats;
+    // Held here because Micrometer holds a meter's source object only weakly.
+    private final LongSupplier eventsDropped;
+    private final IntSupplier hooksMissing;
+    private final CensusCache census;
+    private final Set<Object> registered = new HashSet<>();
+
+    /**
+     * @param census null where there is no {@code /proc}: then there is no census gauge at all
+     *               rather than one that says zero
+     */
+    SocketMeters(MeterRegistry registry, EventTally tally, ConnectionStats stats, LongSupplier eventsDropped,
+                 IntSupplier hooksMissing, CensusCache census) {
+        this.registry = registry;
+        this.tally = tally;
+        this.stats = stats;
+        this.eventsDropped = eventsDropped;
+        this.hooksMissing = hooksMissing;
+        this.census = census;
+        bindConnections();
+        bindHealth();
+        if (census != null) {
+            for (String state : CensusCache.STATES) {
+                Gauge.builder(TCP_SOCKETS, census, c -> c.count(state)).strongReference(true)
+                        .description("This JVM's own TCP sockets by kernel state (from /proc, at most "
+                                + CensusCache.TTL_SECONDS + " s old)")
+                        .tag("state", state).register(registry);
+            }
+        }
+        sync();
+    }
+
+    private void bindConnections() {
+        for (Api api : Api.values()) {
+            for (ConnectionStats.Direction direction : ConnectionStats.Direction.values()) {
+                FunctionCounter.builder(OPENED, stats, s -> s.openedCount(api, direction))
+                        .description("Connections this JVM opened, by API and direction (client: it connected,"
+                                + " server: it accepted)")
+                        .tags("api", api.label(), "direction", direction.name().toLowerCase(Locale.ROOT))
+                        .register(registry);
+            }
+            FunctionCounter.builder(CLOSED, stats, s -> s.closedCount(api))
+                    .description("Connections this JVM closed, by API").tag("api", api.label()).register(registry);
+            FunctionCounter.builder(PEER_EOFS, stats, s -> s.peerEofCount(api))
+                    .description("Reads that returned end of stream: the peer closed its side, by API")
+                    .tag("api", api.label()).register(registry);
+        }
+        // Both sources count the same leaks: the tracker's counter is exact even when the event
+        // queue overflowed; the events count them where that counter is not wired.
+        FunctionCounter.builder(CLOSE_WAIT_LEAKS, this, m -> Math.max(m.stats.closeWaitLeakCount(),
+                        m.tally.closeWaitLeakEvents()))
+                .description("Connections left in CLOSE_WAIT: the peer closed, this JVM still holds them open")
+                .register(registry);
+    }
+
+    private void bindHealth() {
+        FunctionCounter.builder(EVENTS_DROPPED, this, m -> m.eventsDropped.getAsLong())
+                .description("Events dropped because the agent's queue was full (the exceptions were still enriched)")
+                .register(registry);
+        FunctionCounter.builder(UNTRACKED, this, m -> m.stats.untrackedCount())
+                .description("Connections the history table had no room for (still diagnosed, without history)")
+                .register(registry);
+        Gauge.builder(HOOKS_MISSING, this, m -> m.hooksMissing.getAsInt()).strongReference(true)
+                .description("JDK methods the agent could not instrument on this JVM: their failures go undiagnosed")
+                .register(registry);
+    }
+
+    /** Registers the series that events created since the last call; call before every scrape. */
+    synchronized void sync() {
+        for (Map.Entry<EventTally.ErrorKey, LongAdder> e : tally.errors().entrySet()) {
+            EventTally.ErrorKey k = e.getKey();
+            if (registered.add(k)) {
+                FunctionCounter.Builder<LongAdder> counter = FunctionCounter.builder(ERRORS, e.getValue(),
+                                LongAdder::doubleValue)
+                        .description("Socket failures diagnosed, by errno (none: the JDK's own error without"
+                                + " errno; unknown: no rule matched), cause (the rule's id), operation and API")
+                        .tags("errno", k.errno(), "cause", k.cause(), "op", k.op(), "api", k.api());
+                register(counter, k.peer());
+            }
+        }
+        for (Map.Entry<EventTally.WarningKey, LongAdder> e : tally.warnings().entrySet()) {
+            EventTally.WarningKey k = e.getKey();
+            if (registered.add(k)) {
+                FunctionCounter.Builder<LongAdder> counter = FunctionCounter.builder(WARNINGS, e.getValue(),
+                                LongAdder::doubleValue)
+                        .description("Writes accepted on a connection the peer had already reset or closed, by kind")
+                        .tags("kind", k.kind(), "api", k.api());
+                register(counter, k.peer());
+            }
+        }
+    }
+
+    private void register(FunctionCounter.Builder<LongAdder> counter, String peer) {
+        if (peer != null) {
+            counter.tag("peer", peer);
+        }
+        counter.register(registry);
+    }
+}

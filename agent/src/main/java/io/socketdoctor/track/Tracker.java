@@ -1,0 +1,243 @@
+package io.socketdoctor.track;
+
+import io.socketdoctor.bootstrap.Bridge;
+import io.socketdoctor.classify.Api;
+import io.socketdoctor.classify.Op;
+import io.socketdoctor.config.Config;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Connection histories: registers connections as they open, remembers the peer's EOF, resets and
+ * this side's shutdowns, decides when a write deserves a warning, and, on its own thread, ticks
+ * the bridge's clock, frees the slots of collected sockets and finds CLOSE_WAIT leaks.
+ */
+public final class Tracker implements AutoCloseable {
+
+    private static final long TICK_MILLIS = 100;
+    private static final long SWEEP_MILLIS = 1000;
+    private static final long CENSUS_MILLIS = 10_000;
+    /** "Moments after accept", for the reset-while-queued diagnosis. */
+    private static final long FRESH_ACCEPT_MILLIS = 2000;
+
+    /** Something worth an event that is not an exception: the note's id and the connection. */
+    public record Notice(String note, Op op, ConnectionRecord record, String site, long count) {
+    }
+
+    /** Receives the notices the tracker's own thread finds (leaks, census). */
+    public interface NoticeSink {
+        void notice(Notice notice);
+    }
+
+    private final ConnectionTable table;
+    private final ConnectionStats stats;
+    private final KernelTcp kernel;
+    private final Config config;
+    private final Thread thread;
+    private NoticeSink sink;
+    private Runnable agentThreadMarker;
+    private volatile boolean running = true;
+    private int lastCloseWaitCensus;
+
+    public Tracker(ConnectionTable table, ConnectionStats stats, KernelTcp kernel, Config config) {
+        this.table = table;
+        this.stats = stats;
+        this.kernel = kernel;
+        this.config = config;
+        this.thread = new Thread(this::run, "socket-doctor-tracker");
+        this.thread.setDaemon(true);
+    }
+
+    private ConnectionRecord.AddressReader addresses = connection -> new String[2];
+
+    public void start(NoticeSink sink, ConnectionRecord.AddressReader addresses, Runnable agentThreadMarker) {
+        this.sink = sink;
+        this.addresses = addresses;
+        this.agentThreadMarker = agentThreadMarker;
+        table.tick(System.currentTimeMillis());
+        thread.start();
+    }
+
+    public ConnectionTable table() {
+        return table;
+    }
+
+    /**
+     * A lifecycle event from the bridge, on the application's thread.
+     *
+     * @return a notice to report (a write after the peer left, a stale pooled connection), or null
+     */
+    public Notice onEvent(Object connection, Api api, Op op, int event, String local, String remote,
+                          CallSiteSupplier callSite, long now) {
+        switch (event) {
+            case Bridge.OPENED -> {
+                ConnectionStats.Direction direction = op == Op.ACCEPT
+                        ? ConnectionStats.Direction.SERVER : ConnectionStats.Direction.CLIENT;
+                stats.opened(api, direction);
+                if (table.register(connection, api, direction, now, local, remote) == null) {
+                    stats.untracked();
+                }
+                return null;
+            }
+            case Bridge.CLOSED -> {
+                ConnectionRecord r = table.remove(connection);
+                if (r != null) {
+                    stats.closed(r.api);
+                }
+                return null;
+            }
+            case Bridge.SHUTDOWN_OUTPUT, Bridge.SHUTDOWN_INPUT -> {
+                ConnectionRecord r = table.lookup(connection);
+                if (r != null) {
+                    if (event == Bridge.SHUTDOWN_OUTPUT) {
+                        r.outputShutdown = true;
+                    } else {
+                        r.inputShutdown = true;
+                    }
+                }
+                return null;
+            }
+            case Bridge.PEER_EOF -> {
+                return peerEof(table.lookup(connection), callSite, now);
+            }
+            case Bridge.WRITE_WARNING -> {
+                return writeWarning(table.lookup(connection), callSite);
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /** The application's call site, computed only when needed (it costs a stack walk). */
+    public interface CallSiteSupplier {
+        String get();
+    }
+
+    private Notice peerEof(ConnectionRecord r, CallSiteSupplier callSite, long now) {
+        if (r == null || r.eofAt != 0) {
+            return null; // untracked, or a repeated EOF read
+        }
+        long lastRead = table.lastRead(r);
+        long lastWrite = table.lastWrite(r);
+        long quietSince = Math.max(r.openedAt, lastRead);
+        // How long the connection sat unused before the exchange that ended in this EOF.
+        long quiet = (lastWrite > quietSince ? lastWrite : now) - quietSince;
+        r.eofSite = callSite.get();
+        r.eofAt = now;
+        stats.peerEof(r.api);
+        table.warnOnWrite(r, true);
+        if (quiet >= config.idleAfterMillis()) {
+            return new Notice("stale_connection", Op.READ, r, r.eofSite, 0);
+        }
+        return null;
+    }
+
+    /** A write on a connection whose peer closed or reset it: one warning per connection and kind. */
+    public Notice writeWarning(ConnectionRecord r, CallSiteSupplier callSite) {
+        if (r == null) {
+            return null;
+        }
+        Notice notice = null;
+        if (r.resetAt != 0 && !r.warnedReset) {
+            r.warnedReset = true;
+            notice = new Notice("write_after_reset", Op.WRITE, r, callSite.get(), 0);
+        } else if (r.resetAt == 0 && r.eofAt != 0 && !r.warnedPeerClose) {
+            r.warnedPeerClose = true;
+            notice = new Notice("write_after_peer_close", Op.WRITE, r, callSite.get(), 0);
+        }
+        boolean more = (r.resetAt != 0 && !r.warnedReset) || (r.resetAt == 0 && r.eofAt != 0 && !r.warnedPeerClose);
+        table.warnOnWrite(r, more);
+        return notice;
+    }
+
+    /** A failure on a tracked connection; a reset (or broken pipe) is remembered for later writes. */
+    public void failed(ConnectionRecord r, String errno, long now) {
+        if (r == null || errno == null) {
+            return;
+        }
+        if (r.resetAt == 0 && (errno.equals("ECONNRESET") || errno.equals("EPIPE") || errno.equals("ETIMEDOUT")
+                || errno.equals("ECONNABORTED"))) {
+            r.resetErrno = errno;
+            r.resetAt = now;
+            table.warnOnWrite(r, !r.warnedReset);
+        }
+    }
+
+    public ConnectionRecord lookup(Object connection) {
+        return connection == null ? null : table.lookup(connection);
+    }
+
+    /** A connection that was accepted moments ago and has had nothing read from it. */
+    public boolean freshAccept(ConnectionRecord r, long now) {
+        return r != null && r.direction == ConnectionStats.Direction.SERVER
+                && now - r.openedAt <= FRESH_ACCEPT_MILLIS && table.lastRead(r) == 0;
+    }
+
+    public boolean idle(ConnectionRecord r, long now) {
+        if (r == null) {
+            return false;
+        }
+        long lastIo = Math.max(r.openedAt, Math.max(table.lastRead(r), table.lastWrite(r)));
+        return now - lastIo >= config.idleAfterMillis();
+    }
+
+    private void run() {
+        agentThreadMarker.run();
+        long nextSweep = 0;
+        long nextCensus = System.currentTimeMillis() + CENSUS_MILLIS;
+        while (running) {
+            try {
+                long now = System.currentTimeMillis();
+                table.tick(now);
+                if (now >= nextSweep) {
+                    nextSweep = now + SWEEP_MILLIS;
+                    findLeaks(table.sweep(), now);
+                }
+                if (now >= nextCensus) {
+                    nextCensus = now + CENSUS_MILLIS;
+                    census();
+                }
+                Thread.sleep(TICK_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            } catch (Throwable t) {
+                // A bad /proc or a bug must not kill the clock; the next round tries again.
+            }
+        }
+    }
+
+    /** Connections whose peer closed long ago and that this side still has not closed. */
+    private void findLeaks(List<ConnectionRecord> live, long now) {
+        for (ConnectionRecord r : live) {
+            if (r.eofAt == 0 || r.leakChecked || now - r.eofAt < config.closeWaitAfterMillis()) {
+                continue;
+            }
+            r.leakChecked = true;
+            String[] ends = r.addresses(addresses);
+            KernelTcp.Row row = kernel.find(ends[0], ends[1]);
+            // Confirmed by the kernel where it can tell; reported unconfirmed where /proc is not there.
+            if (row == null || "CLOSE_WAIT".equals(row.state())) {
+                stats.closeWaitLeak();
+                sink.notice(new Notice("close_wait_leak", Op.CLOSE, r, r.eofSite, 0));
+            }
+        }
+    }
+
+    /** Leaks in code paths that never read the EOF show only in the kernel: report the count when it rises. */
+    private void census() {
+        Map<String, Integer> byState = kernel.census();
+        int closeWait = byState.getOrDefault("CLOSE_WAIT", 0);
+        if (closeWait > lastCloseWaitCensus) {
+            sink.notice(new Notice("close_wait_census", Op.CLOSE, null, null, closeWait));
+        }
+        lastCloseWaitCensus = closeWait;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.interrupt();
+        thread.join(1000);
+    }
+}

@@ -1,0 +1,79 @@
+package io.socketdoctor.track;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** /proc/net/tcp parsing against tables written here, in the kernel's exact format. */
+class KernelTcpTest {
+
+    private static final String HEADER =
+            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+
+    @TempDir
+    Path dir;
+
+    private KernelTcp kernel(String tcp, String tcp6) throws Exception {
+        Path net = Files.createDirectories(dir.resolve("net"));
+        Files.writeString(net.resolve("tcp"), HEADER + tcp);
+        Files.writeString(net.resolve("tcp6"), HEADER + tcp6);
+        Path fd = Files.createDirectories(dir.resolve("fd"));
+        Files.createSymbolicLink(fd.resolve("7"), Path.of("socket:[4242]"));
+        Files.createSymbolicLink(fd.resolve("8"), Path.of("socket:[4343]"));
+        Files.createSymbolicLink(fd.resolve("9"), Path.of("/dev/null"));
+        return new KernelTcp(net, fd);
+    }
+
+    // 127.0.0.1:40000 -> 127.0.0.1:8080 in CLOSE_WAIT with 5 bytes unread (rx 0x5), inode 4242
+    private static final String V4 =
+            "   0: 0100007F:9C40 0100007F:1F90 08 00000000:00000005 00:00000000 00000000     0        0 4242 1 0 20 4 30 10 -1\n";
+    // ::ffff:127.0.0.1:40001 -> ::ffff:127.0.0.1:8080 ESTABLISHED, inode 4343 (a Java dual-stack socket)
+    private static final String V4_MAPPED =
+            "   0: 0000000000000000FFFF00000100007F:9C41 0000000000000000FFFF00000100007F:1F90 01 "
+            + "0000000A:00000000 00:00000000 00000000     0        0 4343 1 0 20 4 30 10 -1\n";
+    // [::1]:40002 -> [::1]:8080 FIN_WAIT2, inode 9999 (not ours)
+    private static final String V6 =
+            "   1: 00000000000000000000000001000000:9C42 00000000000000000000000001000000:1F90 05 "
+            + "00000000:00000000 00:00000000 00000000     0        0 9999 1 0 20 4 30 10 -1\n";
+
+    @Test
+    void findsIpv4IpvMappedAndIpv6Rows() throws Exception {
+        KernelTcp k = kernel(V4, V4_MAPPED + V6);
+        KernelTcp.Row v4 = k.find("127.0.0.1:40000", "127.0.0.1:8080");
+        assertEquals("CLOSE_WAIT", v4.state());
+        assertEquals(5, v4.receiveQueue());
+        assertEquals(0, v4.sendQueue());
+        KernelTcp.Row mapped = k.find("127.0.0.1:40001", "127.0.0.1:8080");
+        assertEquals("ESTABLISHED", mapped.state());
+        assertEquals(10, mapped.sendQueue());
+        assertEquals("FIN_WAIT2", k.find("[::1]:40002", "[::1]:8080").state());
+    }
+
+    @Test
+    void aConnectionTheKernelDroppedIsGoneAndUnknownInputIsNull() throws Exception {
+        KernelTcp k = kernel(V4, V6);
+        assertSame(KernelTcp.GONE, k.find("127.0.0.1:40000", "127.0.0.1:9090"));
+        assertNull(k.find(null, "127.0.0.1:8080"));
+        assertNull(k.find("db.example:5432", "127.0.0.1:8080"), "names are never looked up");
+    }
+
+    @Test
+    void theCensusCountsOnlyThisProcessesSockets() throws Exception {
+        KernelTcp k = kernel(V4, V4_MAPPED + V6);
+        assertEquals(Map.of("CLOSE_WAIT", 1, "ESTABLISHED", 1), k.census());
+    }
+
+    @Test
+    void withoutProcEverythingIsUnknown() {
+        KernelTcp k = new KernelTcp(dir.resolve("missing"), dir.resolve("missing-fd"));
+        assertTrue(k.census().isEmpty());
+        assertNull(k.find("127.0.0.1:1", "127.0.0.1:2"));
+    }
+}
