@@ -64,6 +64,20 @@ public final class Session {
         sink.setDecorator(new KernelStateLookup(kernel));
         sink.start(diagnostics::markAgentThread);
         tracker.start(diagnostics, diagnostics.addressReader(), diagnostics::markAgentThread);
+        try {
+            return startInstrumented(config, inst, bridge, sink, stats, kernel, tracker, diagnostics);
+        } catch (Throwable failure) {
+            // Leave nothing behind: a failed start (or attach) must not keep threads or handlers alive.
+            switchOff(bridge);
+            tracker.close();
+            sink.stop();
+            throw failure;
+        }
+    }
+
+    private static Session startInstrumented(Config config, Instrumentation inst, BridgeInjector.Handles bridge,
+                                             EventSink sink, ConnectionStats stats, KernelTcp kernel,
+                                             Tracker tracker, Diagnostics diagnostics) throws Throwable {
         MethodHandle onError = diagnostics.errorHandle();
         MethodHandle onEvent = diagnostics.eventHandle();
         bridge.onErrorSetter().invokeExact(onError);
@@ -82,6 +96,13 @@ public final class Session {
             metrics.serve(session); // builds the meters; registers its own stop
         }
         return session;
+    }
+
+    /** The bridge calls nothing and stamps nothing any more (the advice may stay; it is then inert). */
+    private static void switchOff(BridgeInjector.Handles bridge) throws Throwable {
+        bridge.onErrorSetter().invokeExact((MethodHandle) null);
+        bridge.onEventSetter().invokeExact((MethodHandle) null);
+        bridge.connectionsSetter().invokeExact((long[]) null);
     }
 
     /** Hands the connection table to the bridge, which stamps reads and writes into it. */
@@ -117,9 +138,7 @@ public final class Session {
         }
         Exception failure = null;
         try {
-            bridge.onErrorSetter().invokeExact((MethodHandle) null);
-            bridge.onEventSetter().invokeExact((MethodHandle) null);
-            bridge.connectionsSetter().invokeExact((long[]) null);
+            switchOff(bridge);
         } catch (Throwable t) {
             failure = collect(failure, "switching the bridge off", t);
         }
