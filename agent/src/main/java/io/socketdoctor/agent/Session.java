@@ -88,7 +88,15 @@ public final class Session {
         stats.reset();
         // prometheus=[host:]port: before the instrumentation, so the endpoint's own first accept is not the application's.
         MetricsExporter metrics = MetricsExporter.open(config, sink, diagnostics::markAgentThread);
-        Installer.Installation installation = Installer.install(inst);
+        Installer.Installation installation;
+        try {
+            installation = Installer.install(inst);
+        } catch (Throwable failure) {
+            if (metrics != null) {
+                metrics.close(); // a failed start leaves no endpoint behind either
+            }
+            throw failure;
+        }
         Session session = new Session(config, inst, bridge, sink, diagnostics, installation, stats, kernel);
         session.onStop(sink::stop); // registered first, so closed last: everything else may still report
         session.onStop(tracker);
