@@ -134,6 +134,8 @@ public final class Config {
                 }
             case EVENTS:
                 return v.isEmpty() ? null : v;
+            case EVENTS_MAX:
+                return parseBytes(v) > 0 ? v.toUpperCase(Locale.ROOT) : null;
             case CLOSEWAIT_AFTER:
             case IDLE_AFTER:
                 return Durations.parseMillis(v) > 0 ? v : null;
@@ -169,6 +171,27 @@ public final class Config {
 
     public long idleAfterMillis() {
         return idleAfterMillis;
+    }
+
+    /** The default of {@code events.max}: 100 MB. */
+    public static final long DEFAULT_EVENTS_MAX = 100L * 1024 * 1024;
+
+    /** The size past which the events file is rotated to {@code <file>.1}, in bytes. */
+    public long eventsMaxBytes() {
+        String v = values.get(Option.EVENTS_MAX);
+        return v == null || v.isEmpty() ? DEFAULT_EVENTS_MAX : parseBytes(v);
+    }
+
+    /** {@code 512KB}, {@code 10MB}, {@code 1GB} (binary units, case-insensitive) in bytes, from 1 KB to 1 TB; else -1. */
+    static long parseBytes(String value) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,7})\\s*([KMG])B?")
+                .matcher(value.strip().toUpperCase(Locale.ROOT));
+        if (!m.matches()) {
+            return -1;
+        }
+        long n = Long.parseLong(m.group(1));
+        long bytes = n << (m.group(2).equals("K") ? 10 : m.group(2).equals("M") ? 20 : 30);
+        return bytes >= 1024 && bytes <= (1L << 40) ? bytes : -1;
     }
 
     /** The JSON-lines event file, or null. */

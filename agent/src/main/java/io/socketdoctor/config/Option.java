@@ -16,6 +16,8 @@ public enum Option {
             "report lines per second per errno before they are summed up as 'N more like this'"),
     EVENTS("events", "a file path", "",
             "also append every event as a JSON line to this file"),
+    EVENTS_MAX("events.max", "a size such as 10MB, 512KB or 1GB (100MB when not given)", "",
+            "when the events file would pass this size it is renamed to <file>.1 (one old file kept) and a new one begun"),
     CLOSEWAIT_AFTER("closewait.after", "a duration such as 30s, 500ms or 5m", "30s",
             "report a connection whose peer closed (EOF read) but which is still open after this long"),
     IDLE_AFTER("idle.after", "a duration such as 30s, 500ms or 5m", "30s",

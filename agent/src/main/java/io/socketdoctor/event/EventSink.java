@@ -31,6 +31,9 @@ public final class EventSink {
     private final AtomicLong written = new AtomicLong();
     private final Thread writer;
     private OutputStream json;
+    /** Bytes in the current events file, and the size past which it is rotated (events.max). */
+    private long jsonBytes;
+    private final long jsonMax;
     private System.Logger logger;
     private volatile boolean running = true;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -73,7 +76,11 @@ public final class EventSink {
             // A FileOutputStream, not Files.newOutputStream: a channel would be closed for good by
             // an interrupt of the thread writing to it.
             json = new java.io.FileOutputStream(config.events().toFile(), true);
+            jsonBytes = Files.size(config.events());
         }
+        // Only a regular file is rotated: never rename /dev/null, a FIFO or a terminal.
+        jsonMax = config.events() != null && Files.isRegularFile(config.events())
+                ? config.eventsMaxBytes() : Long.MAX_VALUE;
         summaries = this::writeSummary;
         writer = new Thread(this::run, "socket-doctor-events");
         writer.setDaemon(true);
@@ -235,7 +242,7 @@ public final class EventSink {
         }
         if (json != null) {
             try {
-                json.write(JsonLine.format(event).concat("\n").getBytes(StandardCharsets.UTF_8));
+                writeJson(JsonLine.format(event).concat("\n").getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 warnOnce("socket-doctor: cannot write events to " + config.events() + " (" + e + "); JSON events are off");
                 json = null;
@@ -244,6 +251,27 @@ public final class EventSink {
         if (config.log() != Config.Log.OFF && limiter.tryPass(event.rateKey(), now)) {
             log(EventText.logLine(event));
         }
+    }
+
+    /**
+     * Appends one line; when it would take the file past {@code events.max}, the file is first
+     * renamed to {@code <file>.1} (replacing the previous one) and a new one begun. So the file
+     * stays under the cap (a single line longer than the cap is still written whole), and the two
+     * files under twice the cap. A path that is not a regular file (/dev/null) is never rotated.
+     */
+    private void writeJson(byte[] line) throws IOException {
+        if (jsonBytes > 0 && jsonBytes > jsonMax - line.length) {
+            OutputStream full = json;
+            json = null;
+            full.close();
+            java.nio.file.Path file = config.events();
+            Files.move(file, file.resolveSibling(file.getFileName() + ".1"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            json = new java.io.FileOutputStream(file.toFile(), true);
+            jsonBytes = 0;
+        }
+        json.write(line);
+        jsonBytes += line.length;
     }
 
     private void writeSummary(String key, long held, long seconds) {

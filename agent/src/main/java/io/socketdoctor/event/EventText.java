@@ -22,7 +22,7 @@ public final class EventText {
         }
         if (e.message() != null) {
             // One event, one line: a line break in a message (a host name, say) must not forge another.
-            out.append(": ").append(e.message().replace('\r', ' ').replace('\n', ' '));
+            out.append(": ").append(capped(e.message()).replace('\r', ' ').replace('\n', ' '));
         }
         if (e.site() != null) {
             out.append(" at ").append(e.site());
@@ -39,6 +39,17 @@ public final class EventText {
             out.append(". ");
         }
         return advice(out, e).toString();
+    }
+
+    /** At most this many characters of an exception's message go into a log line or a JSON event. */
+    public static final int MAX_MESSAGE_CHARS = 4096;
+
+    /** The message, cut to {@link #MAX_MESSAGE_CHARS} with a note of its full length; null stays null. */
+    public static String capped(String message) {
+        if (message == null || message.length() <= MAX_MESSAGE_CHARS) {
+            return message;
+        }
+        return message.substring(0, MAX_MESSAGE_CHARS) + "... (" + message.length() + " chars)";
     }
 
     /** The text of the suppressed note: headline, diagnosis and hint. */

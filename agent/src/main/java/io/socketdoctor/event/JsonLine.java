@@ -19,7 +19,7 @@ public final class JsonLine {
         field(out, "op", e.op());
         field(out, "api", e.api());
         field(out, "exception", e.exception());
-        field(out, "message", e.message());
+        field(out, "message", EventText.capped(e.message()));
         field(out, "local", e.local());
         field(out, "remote", e.remote());
         field(out, "diagnosis", e.diagnosis());

@@ -51,6 +51,24 @@ public final class Diagnostics implements Tracker.NoticeSink {
         }
     };
     private volatile boolean enabled = true;
+    /** Set by the one thread that switches diagnostics off, so the line on stderr is printed once. */
+    private final java.util.concurrent.atomic.AtomicBoolean switchedOff = new java.util.concurrent.atomic.AtomicBoolean();
+    /**
+     * A handler call that takes longer than this (blocked, starved) switches diagnostics off when it
+     * returns: an in-thread handler cannot be interrupted, but it can make sure it is slow only once.
+     */
+    static final long SLOW_HANDLER_NANOS = 5_000_000_000L;
+    /**
+     * TEST ONLY, never documented as an option: the system property {@value #TEST_FAULT_PROPERTY}
+     * ({@code throw}, {@code stackoverflow}, {@code oom} or {@code block}) makes every handler call
+     * (not the warm-up) fail that way, so the integration tests can prove that a broken agent does
+     * not break the host. Read once, at install. Deliberately outside the {@code socketdoctor.}
+     * prefix, so it is not an {@code Option} and users never see it.
+     */
+    public static final String TEST_FAULT_PROPERTY = "io.socketdoctor.test.fault";
+    /** How long the test-only {@code block} fault blocks: longer than {@link #SLOW_HANDLER_NANOS}. */
+    static final long TEST_BLOCK_NANOS = 6_000_000_000L;
+    private final String testFault = System.getProperty(TEST_FAULT_PROPERTY);
     /** One instance, made at install: a method reference links (and loads classes) where it is first run. */
     private final ConnectionRecord.AddressReader addressReader = this::readAddresses;
 
@@ -96,10 +114,14 @@ public final class Diagnostics implements Tracker.NoticeSink {
             return; // our own I/O, re-entry from our own work, or an outer site of the same failure
         }
         state.busy = true;
+        long started = System.nanoTime();
         try {
             state.last = new WeakReference<>(thrown);
             HookSite site = HookSites.byId(siteId);
             if (site != null) {
+                if (testFault != null) {
+                    testFault("onError");
+                }
                 diagnose(site, self, detail, thrown, true);
             } else if (siteId == WARM_UP_SITE) {
                 warmUp(thrown);
@@ -108,6 +130,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
             fail(failure);
         } finally {
             state.busy = false;
+            checkSlow(started);
         }
     }
 
@@ -121,13 +144,54 @@ public final class Diagnostics implements Tracker.NoticeSink {
             return;
         }
         state.busy = true;
+        long started = System.nanoTime();
         try {
+            if (testFault != null) {
+                testFault("onEvent");
+            }
             handleEvent(site, connection, detail, event, System.currentTimeMillis(), true);
         } catch (Throwable failure) {
             fail(failure);
         } finally {
             state.busy = false;
+            checkSlow(started);
         }
+    }
+
+    /** A handler call that was blocked or starved for longer than {@link #SLOW_HANDLER_NANOS}: never again. */
+    private void checkSlow(long started) {
+        long took = System.nanoTime() - started;
+        if (took > SLOW_HANDLER_NANOS && enabled) {
+            fail(new IllegalStateException("a handler call took " + took / 1_000_000 + " ms"));
+        }
+    }
+
+    /** TEST ONLY (see {@link #TEST_FAULT_PROPERTY}): fails the way the property says. */
+    private void testFault(String where) {
+        switch (testFault) {
+            case "throw":
+                throw new IllegalStateException("socket-doctor test fault in " + where);
+            case "stackoverflow":
+                recurse(0);
+                return;
+            case "oom":
+                // A real OutOfMemoryError from the VM, without filling the heap the host shares.
+                long[] huge = new long[Integer.MAX_VALUE - 2];
+                huge[0] = 1;
+                return;
+            case "block":
+                long deadline = System.nanoTime() + TEST_BLOCK_NANOS;
+                for (long left = TEST_BLOCK_NANOS; left > 0; left = deadline - System.nanoTime()) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(left); // keeps the interrupt flag
+                }
+                return;
+            default:
+                return;
+        }
+    }
+
+    private static int recurse(int depth) {
+        return recurse(depth + 1) + 1;
     }
 
     private void handleEvent(HookSite site, Object connection, Object detail, int event, long now, boolean emit) {
@@ -182,7 +246,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
         Event event = new Event(Instant.ofEpochMilli(now), Event.SOCKET_ERROR,
                 errno == null ? null : errno.symbol(), errno == null ? null : errno.code(platform),
                 d.confidence(), d.cause(), site.op().label(), api.label(), thrown.getClass().getName(),
-                thrown.getMessage(), facts.local(), facts.remote(),
+                EventText.capped(thrown.getMessage()), facts.local(), facts.remote(),
                 Histories.render(d.diagnosis(), history, now, 0), Histories.render(d.hint(), history, now, 0),
                 threadName(), CallSite.of(thrown), history, null);
         enricher.enrich(thrown, EventText.note(event), EventText.tag(event));
@@ -255,6 +319,9 @@ public final class Diagnostics implements Tracker.NoticeSink {
 
     private void fail(Throwable failure) {
         enabled = false;
+        if (!switchedOff.compareAndSet(false, true)) {
+            return; // another thread already said it
+        }
         System.err.println("socket-doctor: internal error (" + failure
                 + "); diagnostics are now off, the application is not affected.");
     }

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigTest {
 
-    private static final String KNOWN_KEYS = "enrich, log, log.rate, events, closewait.after, idle.after, prometheus,"
+    private static final String KNOWN_KEYS = "enrich, log, log.rate, events, events.max, closewait.after, idle.after, prometheus,"
             + " metrics.peers";
     private static final String OFF = "Socket Doctor is off";
 
