@@ -6,6 +6,43 @@ final class CallSite {
     private CallSite() {
     }
 
+    private static final StackWalker WALKER = StackWalker.getInstance();
+
+    /**
+     * The application's frame that led to the current call (for an EOF or a warning, where there
+     * is no exception): a StackWalker stops at it, where a {@code new Throwable()} would capture
+     * and copy the whole stack.
+     */
+    static String ofCurrentThread() {
+        return WALKER.walk(FirstApplicationFrame.INSTANCE);
+    }
+
+    /** A class, not a lambda: nothing to link on the first EOF. */
+    private static final class FirstApplicationFrame
+            implements java.util.function.Function<java.util.stream.Stream<StackWalker.StackFrame>, String> {
+        static final FirstApplicationFrame INSTANCE = new FirstApplicationFrame();
+
+        @Override
+        public String apply(java.util.stream.Stream<StackWalker.StackFrame> frames) {
+            java.util.Iterator<StackWalker.StackFrame> it = frames.iterator();
+            while (it.hasNext()) {
+                StackWalker.StackFrame frame = it.next();
+                String c = frame.getClassName();
+                if (!isJdkClass(c) && !isAgent(c)) {
+                    return c + "." + frame.getMethodName() + "("
+                            + (frame.getFileName() == null ? "Unknown Source" : frame.getFileName())
+                            + (frame.getLineNumber() >= 0 ? ":" + frame.getLineNumber() : "") + ")";
+                }
+            }
+            return null;
+        }
+    }
+
+    private static boolean isJdkClass(String c) {
+        return c.startsWith("java.") || c.startsWith("javax.") || c.startsWith("jdk.") || c.startsWith("sun.")
+                || c.startsWith("com.sun.");
+    }
+
     /** The first frame outside the JDK (and outside the agent), as {@code class.method(File.java:line)}. */
     static String of(Throwable thrown) {
         for (StackTraceElement frame : thrown.getStackTrace()) {

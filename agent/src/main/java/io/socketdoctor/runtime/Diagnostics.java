@@ -293,13 +293,13 @@ public final class Diagnostics implements Tracker.NoticeSink {
         tracker.onEvent(socket, read.api(), Op.CLOSE, Bridge.CLOSED, null, null, StackSite.INSTANCE, now);
     }
 
-    /** The application's frame that led here (for EOF and warning sites): a stack walk, only when asked. */
+    /** The application's frame that led here (for EOF and warning sites): a short stack walk, only when asked. */
     private static final class StackSite implements Tracker.CallSiteSupplier {
         static final StackSite INSTANCE = new StackSite();
 
         @Override
         public String get() {
-            return CallSite.of(new Throwable());
+            return CallSite.ofCurrentThread();
         }
     }
 

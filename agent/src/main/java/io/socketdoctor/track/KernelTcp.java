@@ -63,49 +63,78 @@ public final class KernelTcp {
      * @param remote same
      */
     public Row find(String local, String remote) {
-        if (local == null || remote == null || !available()) {
+        Snapshot snapshot = snapshot();
+        return snapshot == null ? null : snapshot.find(local, remote);
+    }
+
+    /**
+     * Both tables as the kernel shows them now, to look several connections up in one read: each
+     * read costs the kernel a walk of its whole TCP hash (milliseconds even when nearly empty).
+     * Null when unknown (no /proc, or a table larger than we read).
+     */
+    public Snapshot snapshot() {
+        if (!available()) {
             return null;
         }
-        Endpoint l = Endpoint.parse(local);
-        Endpoint r = Endpoint.parse(remote);
-        if (l == null || r == null) {
-            return null;
-        }
-        // Search the raw bytes for "<local> <remote>" as /proc writes them: on a host with 100 000
-        // sockets (15 MB of table) that is milliseconds, where splitting lines took seconds.
-        String[] patterns = {l.text4 == null || r.text4 == null ? null : l.text4 + " " + r.text4, l.text6 + " " + r.text6};
-        String[] tables = {"tcp", "tcp6"};
-        for (int t = 0; t < tables.length; t++) {
-            if (patterns[t] == null) {
-                continue;
-            }
-            byte[] content;
+        try {
+            byte[] tcp = readBounded(procNet.resolve("tcp"));
+            byte[] tcp6;
             try {
-                content = readBounded(procNet.resolve(tables[t]));
-            } catch (IOException | RuntimeException e) {
-                if (t == 0) {
-                    return null;
-                }
-                continue; // no tcp6: IPv6 is off
+                tcp6 = readBounded(procNet.resolve("tcp6"));
+            } catch (IOException | RuntimeException noIpv6) {
+                tcp6 = new byte[0]; // IPv6 is off
             }
-            if (content == null) {
-                return null; // larger than we read: unknown
-            }
-            int at = indexOf(content, patterns[t].getBytes(StandardCharsets.US_ASCII));
-            if (at >= 0) {
-                int lineStart = at;
-                while (lineStart > 0 && content[lineStart - 1] != '\n') {
-                    lineStart--;
-                }
-                int lineEnd = at;
-                while (lineEnd < content.length && content[lineEnd] != '\n') {
-                    lineEnd++;
-                }
-                String[] f = fields(new String(content, lineStart, lineEnd - lineStart, StandardCharsets.US_ASCII), 10);
-                return f == null ? null : row(f);
-            }
+            return tcp == null || tcp6 == null ? null : new Snapshot(tcp, tcp6, System.nanoTime());
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
-        return GONE;
+    }
+
+    /** The raw tables at one moment ({@link #takenAt} in System.nanoTime). */
+    public static final class Snapshot {
+        private final byte[][] tables;
+        public final long takenAt;
+
+        Snapshot(byte[] tcp, byte[] tcp6, long takenAt) {
+            this.tables = new byte[][] {tcp, tcp6};
+            this.takenAt = takenAt;
+        }
+
+        /** The row of {@code local -> remote}, {@link #GONE} if the kernel had none, null if unknown. */
+        public Row find(String local, String remote) {
+            if (local == null || remote == null) {
+                return null;
+            }
+            Endpoint l = Endpoint.parse(local);
+            Endpoint r = Endpoint.parse(remote);
+            if (l == null || r == null) {
+                return null;
+            }
+            // Search the raw bytes for "<local> <remote>" as /proc writes them: on a host with 100 000
+            // sockets (15 MB of table) that is milliseconds, where splitting lines took seconds.
+            String[] patterns = {l.text4 == null || r.text4 == null ? null : l.text4 + " " + r.text4,
+                l.text6 + " " + r.text6};
+            for (int t = 0; t < tables.length; t++) {
+                if (patterns[t] == null) {
+                    continue;
+                }
+                byte[] content = tables[t];
+                int at = indexOf(content, patterns[t].getBytes(StandardCharsets.US_ASCII));
+                if (at >= 0) {
+                    int lineStart = at;
+                    while (lineStart > 0 && content[lineStart - 1] != '\n') {
+                        lineStart--;
+                    }
+                    int lineEnd = at;
+                    while (lineEnd < content.length && content[lineEnd] != '\n') {
+                        lineEnd++;
+                    }
+                    String[] f = fields(new String(content, lineStart, lineEnd - lineStart, StandardCharsets.US_ASCII), 10);
+                    return f == null ? null : row(f);
+                }
+            }
+            return GONE;
+        }
     }
 
     /**
