@@ -218,8 +218,8 @@ public final class Diagnostics implements Tracker.NoticeSink {
         return new Event(Instant.ofEpochMilli(now), notice.note(), null, null, null, notice.note(),
                 notice.op().label(), r == null ? null : r.api.label(), null, null,
                 ends[0], ends[1],
-                Histories.render(note.diagnosis(), history, now, notice.count()),
-                Histories.render(note.hint(), history, now, notice.count()),
+                Histories.render(note.diagnosis(), history, now, notice.figure()),
+                Histories.render(note.hint(), history, now, notice.figure()),
                 threadName(), notice.site(), history, null);
     }
 

@@ -38,14 +38,15 @@ public final class Histories {
     }
 
     /**
-     * Fills {@code {age}}, {@code {idle}}, {@code {eof_ago}}, {@code {eof_site}}, {@code {reset_ago}}
-     * and {@code {count}} in a diagnosis or hint.
+     * Fills {@code {age}}, {@code {idle}}, {@code {eof_ago}}, {@code {eof_site}}, {@code {reset_ago}},
+     * and from a notice's figure {@code {count}} (a number) and {@code {quiet}} (milliseconds), in a
+     * diagnosis or hint.
      */
-    public static String render(String text, Event.History h, long now, long count) {
+    public static String render(String text, Event.History h, long now, long figure) {
         if (text.indexOf('{') < 0) {
             return text;
         }
-        String out = text.replace("{count}", Long.toString(count));
+        String out = text.replace("{count}", Long.toString(figure)).replace("{quiet}", seconds(figure));
         if (h == null) {
             return out.replace("{age}", "an unknown time").replace("{idle}", "an unknown time")
                     .replace("{eof_ago}", "an unknown time").replace("{eof_site}", "an unknown place")

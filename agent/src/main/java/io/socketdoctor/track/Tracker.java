@@ -20,8 +20,13 @@ public final class Tracker implements AutoCloseable {
     /** "Moments after accept", for the reset-while-queued diagnosis. */
     private static final long FRESH_ACCEPT_MILLIS = 2000;
 
-    /** Something worth an event that is not an exception: the note's id and the connection. */
-    public record Notice(String note, Op op, ConnectionRecord record, String site, long count) {
+    /**
+     * Something worth an event that is not an exception: the note's id and the connection.
+     *
+     * @param figure the number the note's text shows: the socket count as {@code {count}}
+     *               (census), the quiet period in ms as {@code {quiet}} (stale connection)
+     */
+    public record Notice(String note, Op op, ConnectionRecord record, String site, long figure) {
     }
 
     /** Receives the notices the tracker's own thread finds (leaks, census). */
@@ -128,7 +133,7 @@ public final class Tracker implements AutoCloseable {
         stats.peerEof(r.api);
         table.warnOnWrite(r, true);
         if (quiet >= config.idleAfterMillis()) {
-            return new Notice("stale_connection", Op.READ, r, r.eofSite, 0);
+            return new Notice("stale_connection", Op.READ, r, r.eofSite, quiet);
         }
         return null;
     }

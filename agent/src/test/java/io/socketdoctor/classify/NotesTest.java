@@ -23,7 +23,7 @@ class NotesTest {
         for (ErrorTable.Note note : TABLE.notes().values()) {
             for (String text : new String[] {note.diagnosis(), note.hint()}) {
                 assertTrue(text.endsWith("."), note.id() + ": " + text);
-                String stripped = text.replaceAll("\\{(age|idle|eof_ago|eof_site|reset_ago|count)}", "");
+                String stripped = text.replaceAll("\\{(age|idle|eof_ago|eof_site|reset_ago|count|quiet)}", "");
                 assertTrue(stripped.indexOf('{') < 0, "unknown placeholder in " + note.id() + ": " + text);
             }
         }
