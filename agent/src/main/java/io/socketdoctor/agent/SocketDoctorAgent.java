@@ -18,7 +18,48 @@ public final class SocketDoctorAgent {
     }
 
     public static void premain(String arguments, Instrumentation inst) {
-        start(arguments, inst, Presence.VIA_JAVAAGENT);
+        Config config = load(arguments);
+        if (config == null) {
+            return;
+        }
+        if (config.install() == Config.Install.BEFORE_MAIN) {
+            start(config, inst, Presence.VIA_JAVAAGENT);
+            return;
+        }
+        // Instrumenting takes about a second of Byte Buddy (its classes load and run interpreted);
+        // done here it would delay main by that much. On a daemon thread main starts at once, and
+        // the JVM may even exit before the install ends: the host then sees nothing of it.
+        Thread installer = new Thread(new BackgroundInstall(config, inst), "socket-doctor-install");
+        installer.setDaemon(true);
+        installer.start();
+    }
+
+    /** A class, not a lambda: the host's first lambda would bootstrap its machinery before main. */
+    private static final class BackgroundInstall implements Runnable {
+        private final Config config;
+        private final Instrumentation inst;
+
+        BackgroundInstall(Config config, Instrumentation inst) {
+            this.config = config;
+            this.inst = inst;
+        }
+
+        @Override
+        public void run() {
+            start(config, inst, Presence.VIA_JAVAAGENT);
+        }
+    }
+
+    /** True once the JVM has begun to exit (the only public sign: it refuses new shutdown hooks). */
+    private static boolean shuttingDown() {
+        Thread probe = new Thread("socket-doctor-probe");
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
     }
 
     public static void agentmain(String arguments, Instrumentation inst) {
@@ -57,6 +98,25 @@ public final class SocketDoctorAgent {
         return session;
     }
 
+    private static void announce(Session started, String via) {
+        Presence.announce(started, via);
+        if (!started.missingHooks().isEmpty()) {
+            System.err.println("socket-doctor: on Java " + Runtime.version() + " these hook points are not"
+                    + " instrumented, so their failures will not be diagnosed: "
+                    + String.join("; ", started.missingHooks()));
+        }
+    }
+
+    /** The options, or null after printing why they are wrong (the agent then stays off). */
+    private static Config load(String arguments) {
+        try {
+            return Config.load(arguments);
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            return null;
+        }
+    }
+
     private static synchronized String start(String arguments, Instrumentation inst, String via) {
         if (session != null) {
             return null;
@@ -68,18 +128,23 @@ public final class SocketDoctorAgent {
             System.err.println(e.getMessage());
             return e.getMessage();
         }
+        return start(config, inst, via);
+    }
+
+    private static synchronized String start(Config config, Instrumentation inst, String via) {
+        if (session != null) {
+            return null;
+        }
         try {
             session = Session.start(config, inst);
-            Presence.announce(session, via);
-            if (!session.missingHooks().isEmpty()) {
-                System.err.println("socket-doctor: on Java " + Runtime.version() + " these hook points are not"
-                        + " instrumented, so their failures will not be diagnosed: "
-                        + String.join("; ", session.missingHooks()));
-            }
+            announce(session, via);
             return null;
         } catch (Throwable t) {
             String line = "socket-doctor: could not start (" + t + "); the application runs without it.";
-            System.err.println(line);
+            // A JVM that began to exit during a background install refuses shutdown hooks: no line for that.
+            if (!shuttingDown()) {
+                System.err.println(line);
+            }
             return line;
         }
     }

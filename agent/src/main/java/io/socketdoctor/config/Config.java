@@ -23,6 +23,9 @@ public final class Config {
 
     public enum Log { STDERR, SYSTEM, OFF }
 
+    /** When a {@code -javaagent} start instruments the JDK; attach always does it at once. */
+    public enum Install { BACKGROUND, BEFORE_MAIN }
+
     private final Enrich enrich;
     private final Log log;
     private final int logRate;
@@ -159,6 +162,10 @@ public final class Config {
 
     public Log log() {
         return log;
+    }
+
+    public Install install() {
+        return Install.valueOf(values.get(Option.INSTALL).toUpperCase(Locale.ROOT).replace('-', '_'));
     }
 
     public int logRate() {

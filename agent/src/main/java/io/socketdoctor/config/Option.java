@@ -25,7 +25,10 @@ public enum Option {
     PROMETHEUS("prometheus", "[host:]port, e.g. 9404, 127.0.0.1:9404 or 0.0.0.0:9404", "",
             "serve metrics at http://host:port/metrics for Prometheus; host is 127.0.0.1 unless given"),
     METRICS_PEERS("metrics.peers", "a whole number from 0 to 100", "0",
-            "tag metrics with the remote host (IP, no port) for this many distinct hosts, the rest as 'other'");
+            "tag metrics with the remote host (IP, no port) for this many distinct hosts, the rest as 'other'"),
+    INSTALL("install", "background|before-main", "background",
+            "with -javaagent: instrument on a background thread while main runs (about a second, so failures in that"
+                    + " first second are not diagnosed), or before main (every failure, but main starts about a second later)");
 
     private final String key;
     private final String accepted;

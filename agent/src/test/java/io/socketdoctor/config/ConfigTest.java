@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ConfigTest {
 
     private static final String KNOWN_KEYS = "enrich, log, log.rate, events, events.max, closewait.after, idle.after, prometheus,"
-            + " metrics.peers";
+            + " metrics.peers, install";
     private static final String OFF = "Socket Doctor is off";
 
     private static Properties props(String... keyValues) {
@@ -54,7 +54,7 @@ class ConfigTest {
             assertEquals(Config.Log.STDERR, c.log());
             assertEquals(5, c.logRate());
             assertNull(c.events());
-            assertEquals("enrich=suppressed,log=stderr,log.rate=5,closewait.after=30s,idle.after=30s,metrics.peers=0",
+            assertEquals("enrich=suppressed,log=stderr,log.rate=5,closewait.after=30s,idle.after=30s,metrics.peers=0,install=background",
                     c.toString());
         }
     }
@@ -67,6 +67,15 @@ class ConfigTest {
         assertEquals(5, c.logRate());
     }
 
+    @Test
+    void installIsInTheBackgroundUnlessAskedBeforeMain() throws ConfigException {
+        assertEquals(Config.Install.BACKGROUND, args("").install());
+        assertEquals(Config.Install.BEFORE_MAIN, args("install=before-main").install());
+        assertEquals(Config.Install.BEFORE_MAIN, args("install:Before-Main").install());
+        assertEquals(Config.Install.BEFORE_MAIN,
+                Config.parse(null, props("socketdoctor.install", "before-main"), Map.of()).install());
+    }
+
     // ---- agent arguments ----
 
     @Test
@@ -77,7 +86,7 @@ class ConfigTest {
         assertEquals(42, c.logRate());
         assertEquals(Paths.get("/tmp/sd.jsonl"), c.events());
         assertEquals("enrich=message,log=system,log.rate=42,events=/tmp/sd.jsonl,closewait.after=30s,idle.after=30s,"
-                + "metrics.peers=0", c.toString());
+                + "metrics.peers=0,install=background", c.toString());
 
         Config colon = args("enrich:off,log=off,log.rate=1000,events:/tmp/sd.jsonl");
         assertEquals(Config.Enrich.OFF, colon.enrich());
@@ -194,6 +203,7 @@ class ConfigTest {
         "log.rate=-5; log.rate=-5; a whole number from 1 to 1000",
         "log.rate=2.5; log.rate=2.5; a whole number from 1 to 1000",
         "events=; events=; a file path",
+        "install=later; install=later; background|before-main",
     })
     void aBadValueInTheAgentArgumentsIsRejected(String agentArgs, String named, String accepted) {
         String m = rejected(agentArgs, new Properties(), Map.of());
@@ -229,7 +239,7 @@ class ConfigTest {
         assertEquals(Config.Log.OFF, Config.parse(null, props("socketdoctor.log", "OFF"), Map.of()).log());
         assertEquals(Config.Enrich.SUPPRESSED,
                 Config.parse(null, new Properties(), Map.of("SOCKETDOCTOR_ENRICH", "Suppressed")).enrich());
-        assertEquals("enrich=message,log=system,log.rate=5,closewait.after=30s,idle.after=30s,metrics.peers=0",
+        assertEquals("enrich=message,log=system,log.rate=5,closewait.after=30s,idle.after=30s,metrics.peers=0,install=background",
                 args("enrich=MESSAGE,log=SYSTEM").toString());
     }
 }

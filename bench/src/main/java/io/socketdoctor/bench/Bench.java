@@ -233,6 +233,10 @@ public final class Bench {
                         Run run = launch(config, List.of(Hello.class.getName()), round, "startup");
                         results.javaVersion = run.hello().getOrDefault("java", results.javaVersion);
                         Map<String, Double> figures = startupFigures(run);
+                        if (config.expect() == Expect.AGENT) {
+                            figures.putAll(hooksFigures(launch(config, List.of(Hello.class.getName(), "await-hooks"),
+                                    round, "startup, awaiting the hooks")));
+                        }
                         results.raw.add("round=" + (round + 1) + " config=" + config.id() + " workload=startup "
                                 + String.join(" ", figures.entrySet().stream().map(e -> e.getKey() + "="
                                 + String.format(Locale.ROOT, "%.1f", e.getValue())).toList()));
@@ -491,6 +495,14 @@ public final class Bench {
         figures.put("cpuMainMs", Long.parseLong(run.hello().getOrDefault("cpuMain", "-1000000")) / 1e6);
         figures.put("cpuExitMs", Long.parseLong(run.hello().getOrDefault("cpuExit", "-1000000")) / 1e6);
         return figures;
+    }
+
+    /** When the first failure was diagnosed (every hook in place), and the CPU used by then. */
+    private static Map<String, Double> hooksFigures(Run run) {
+        long hooks = Long.parseLong(run.hello().getOrDefault("hooks", "-1"));
+        check(hooks > 0, "the agent diagnosed no failure within 10 s of main\n" + run.stderr());
+        return Map.of("toHooksMs", (hooks - run.launchNanos()) / 1e6,
+                "cpuHooksMs", Long.parseLong(run.hello().getOrDefault("cpuHooks", "-1000000")) / 1e6);
     }
 
     private static Map<String, Double> medians(List<Map<String, Double>> launches) {

@@ -78,6 +78,9 @@ public final class Workloads {
             }
         }
         System.out.println("env " + environment());
+        if (AgentReady.agentPresent() && AgentReady.awaitFirstDiagnosis(30_000) < 0) {
+            throw new IllegalStateException("the agent diagnosed nothing within 30 s");
+        }
         List<AutoCloseable> held = new ArrayList<>();
         try {
             for (String spec : specs) {

@@ -135,8 +135,17 @@ public final class Jvm {
         }
     }
 
-    /** {@code -javaagent:<jar>[=options]} */
+    /**
+     * {@code -javaagent:<jar>=install=before-main[,options]}: the tests' programs fail sockets from
+     * their first line, so they need every hook in place before main. The default, a background
+     * install, is what {@link #agentAsDefault} gives (StartupIT, NoBehaviourChangeIT).
+     */
     public static String agent(String options) {
+        return agentAsDefault("install=before-main" + (options == null || options.isEmpty() ? "" : "," + options));
+    }
+
+    /** {@code -javaagent:<jar>[=options]}, nothing added. */
+    public static String agentAsDefault(String options) {
         return "-javaagent:" + agentJar() + (options == null || options.isEmpty() ? "" : "=" + options);
     }
 

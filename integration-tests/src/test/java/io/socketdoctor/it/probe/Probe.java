@@ -30,8 +30,53 @@ public final class Probe {
             case "alloc" -> alloc(Integer.parseInt(args[1]));
             case "first-error" -> firstError();
             case "churn" -> churn(Integer.parseInt(args[1]));
+            case "refused-until-diagnosed" -> refusedUntilDiagnosed(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
+    }
+
+    /**
+     * From main's first line, refused connects over Socket and SocketChannel every 5 ms, for the
+     * background install to land among: stops {@code extra} attempts after the first exception
+     * that carries a diagnosis, or after {@code max} attempts (6 000: about 30 s). Prints the distinct
+     * exception types and messages, and whether any was diagnosed.
+     */
+    private static void refusedUntilDiagnosed(int extra, int max) throws Exception {
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        int port;
+        try (ServerSocket closed = new ServerSocket(0, 1, loopback)) {
+            port = closed.getLocalPort();
+        }
+        java.util.SortedSet<String> seen = new java.util.TreeSet<>();
+        int firstDiagnosed = -1;
+        int attempt = 0;
+        for (; attempt < max && (firstDiagnosed < 0 || attempt < firstDiagnosed + extra); attempt++) {
+            IOException failure = null;
+            try {
+                if (attempt % 2 == 0) {
+                    try (Socket socket = new Socket()) {
+                        socket.connect(new InetSocketAddress(loopback, port), 5_000);
+                    }
+                } else {
+                    SocketChannel.open(new InetSocketAddress(loopback, port)).close();
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+            if (failure == null) {
+                seen.add("connected");
+            } else {
+                seen.add(failure.getClass().getName() + ": " + failure.getMessage());
+                if (firstDiagnosed < 0 && failure.getSuppressed().length > 0) {
+                    firstDiagnosed = attempt;
+                }
+            }
+            Thread.sleep(5);
+        }
+        for (String line : seen) {
+            System.out.println(line);
+        }
+        System.out.println("diagnosed=" + (firstDiagnosed >= 0));
     }
 
     /** Never touches a socket; a distinctive exit code. */
