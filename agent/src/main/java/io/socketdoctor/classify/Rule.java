@@ -22,10 +22,15 @@ public record Rule(String id, Set<Op> ops, String exception, Pattern message, Er
     public static final Pattern NULL_MESSAGE = Pattern.compile("\\A\\z(?<null>)");
 
     boolean matches(Op op, Throwable thrown, String text, Facts facts) {
+        return fits(op, thrown.getClass(), text) && holds(facts);
+    }
+
+    /** The operation, the exception type and the message fit (the condition is not checked). */
+    boolean fits(Op op, Class<?> type, String text) {
         if (!ops.isEmpty() && !ops.contains(op)) {
             return false;
         }
-        if (exception != null && !isA(thrown.getClass(), exception)) {
+        if (exception != null && !isA(type, exception)) {
             return false;
         }
         if (message == NULL_MESSAGE) {
@@ -35,6 +40,11 @@ public record Rule(String id, Set<Op> ops, String exception, Pattern message, Er
         } else if (message != null && (text == null || !message.matcher(text).lookingAt())) {
             return false;
         }
+        return true;
+    }
+
+    /** The rule's condition on the connection holds (or it has none). */
+    boolean holds(Facts facts) {
         return condition == null || condition.holds(facts);
     }
 

@@ -23,9 +23,20 @@ public final class EventSink {
 
     private static final int CAPACITY = 4096;
     private static final long POLL_MILLIS = 200;
+    /**
+     * After writing, the writer rests this long before it waits again: failures that come in a
+     * burst then queue without waking it one by one (a wake-up per event cost the failing threads
+     * and the writer more than the writing itself), and an event still goes out within 10 ms.
+     */
+    private static final long BATCH_MILLIS = 10;
 
     private final Config config;
     private final BlockingQueue<Event> queue = new ArrayBlockingQueue<>(CAPACITY);
+    /**
+     * Events taken from the queue and held for the decorator, in order: once one is held, the
+     * ones after it wait behind it, so the outputs keep the order of the failures. Writer thread only.
+     */
+    private final java.util.ArrayDeque<Event> held = new java.util.ArrayDeque<>();
     private final RateLimiter limiter;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
@@ -50,7 +61,23 @@ public final class EventSink {
     /** Completes an event on the writer thread before it is written (e.g. with the kernel's TCP state). */
     public interface Decorator {
         Event decorate(Event event);
+
+        /**
+         * How long from now (ns) this event had better wait to be completed in full (say, until
+         * the next read of /proc its budget allows); 0 to write it now. Never longer than
+         * {@link #MAX_HOLD_NANOS} after the event: then it is written as it is.
+         */
+        default long holdNanos(Event event) {
+            return 0;
+        }
+
+        /** The writer is about to write the held events without waiting (JVM exit, detach). */
+        default void lastChance() {
+        }
     }
+
+    /** The longest an event is held back for its decorator, counted from the failure. */
+    public static final long MAX_HOLD_NANOS = 1_000_000_000L;
 
     private volatile Decorator decorator = event -> event;
 
@@ -133,12 +160,19 @@ public final class EventSink {
         if (!writer.isAlive()) {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
             Event event;
+            if (!held.isEmpty()) {
+                decorator.lastChance();
+            }
+            while (System.nanoTime() < deadline && (event = held.poll()) != null) {
+                write(event, System.currentTimeMillis());
+            }
             while (System.nanoTime() < deadline && (event = queue.poll()) != null) {
                 write(event, System.currentTimeMillis());
             }
             limiter.drainSummaries(System.currentTimeMillis(), true, summaries);
         }
         queue.clear();
+        held.clear();
         flushJson();
         OutputStream file = json;
         json = null;
@@ -164,6 +198,7 @@ public final class EventSink {
             listener.getClass(); // loads the list's iterator class now, not at the first real event
         }
         decorator.decorate(event);
+        decorator.holdNanos(event);
         try {
             // Loaded by the queue's lock on its first contention.
             Class.forName("java.util.concurrent.locks.AbstractQueuedSynchronizer$ExclusiveNode");
@@ -191,16 +226,20 @@ public final class EventSink {
         agentThreadMarker.run();
         while (running) {
             try {
-                Event event = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
-                long now = System.currentTimeMillis();
-                limiter.drainSummaries(now, false, summaries);
-                if (event != null) {
-                    write(event, now);
-                    Event next;
-                    while ((next = queue.poll()) != null) {
-                        write(next, System.currentTimeMillis());
+                if (held.isEmpty()) {
+                    Event event = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    if (event != null) {
+                        held.add(event);
                     }
+                } else {
+                    // Waiting for the head's decorator: rest rather than wake for every new event.
+                    Thread.sleep(Math.max(1, Math.min(BATCH_MILLIS, holdOfHead() / 1_000_000L)));
+                }
+                queue.drainTo(held, CAPACITY);
+                limiter.drainSummaries(System.currentTimeMillis(), false, summaries);
+                if (writeReady()) {
                     flushJson();
+                    Thread.sleep(BATCH_MILLIS);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -209,6 +248,32 @@ public final class EventSink {
                 warnOnce("socket-doctor: writing events failed (" + t + ")");
             }
         }
+    }
+
+    /** Writes the held events from the first until one must wait longer; true if any was written. */
+    private boolean writeReady() {
+        boolean wrote = false;
+        while (!held.isEmpty() && (held.size() > CAPACITY || holdOfHead() <= 0)) {
+            write(held.poll(), System.currentTimeMillis());
+            wrote = true;
+        }
+        return wrote;
+    }
+
+    /** How much longer the first held event waits (ns): its decorator's wish, within MAX_HOLD_NANOS of the failure. */
+    private long holdOfHead() {
+        Event head = held.peek();
+        long wish;
+        try {
+            wish = decorator.holdNanos(head);
+        } catch (RuntimeException e) {
+            wish = 0; // a broken decorator must not stall the writer
+        }
+        if (wish <= 0) {
+            return 0;
+        }
+        long age = Math.max(0, System.currentTimeMillis() - head.ts().toEpochMilli()) * 1_000_000L;
+        return Math.min(wish, MAX_HOLD_NANOS - age);
     }
 
     /** At JVM exit, write what is queued (bounded in time) so the last failures are not lost. */
@@ -227,6 +292,12 @@ public final class EventSink {
             return; // stuck in an output that blocks: do not write beside it
         }
         Event event;
+        if (!held.isEmpty()) {
+            decorator.lastChance();
+        }
+        while (System.nanoTime() < deadline && (event = held.poll()) != null) {
+            write(event, System.currentTimeMillis());
+        }
         while (System.nanoTime() < deadline && (event = queue.poll()) != null) {
             write(event, System.currentTimeMillis());
         }

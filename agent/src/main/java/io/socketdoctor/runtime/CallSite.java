@@ -6,7 +6,8 @@ final class CallSite {
     private CallSite() {
     }
 
-    private static final StackWalker WALKER = StackWalker.getInstance();
+    /** Frames fetched in batches of 16: an EOF is usually that deep below the application's frame. */
+    private static final StackWalker WALKER = StackWalker.getInstance(java.util.Set.of(), 16);
 
     /**
      * The application's frame that led to the current call (for an EOF or a warning, where there
@@ -72,6 +73,9 @@ final class CallSite {
         "io.socketdoctor.track."};
 
     private static boolean isAgent(String className) {
+        if (!className.startsWith("io.socketdoctor.")) {
+            return false;
+        }
         for (String p : AGENT_PACKAGES) {
             if (className.startsWith(p)) {
                 return true;

@@ -249,7 +249,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
                 EventText.capped(thrown.getMessage()), facts.local(), facts.remote(),
                 Histories.render(d.diagnosis(), history, now, 0), Histories.render(d.hint(), history, now, 0),
                 threadName(), CallSite.of(thrown), history, null);
-        enricher.enrich(thrown, EventText.note(event), EventText.tag(event));
+        enricher.enrich(thrown, event);
         if (r != null) {
             tracker.failed(r, errno == null ? null : errno.symbol(), now);
         }
@@ -300,6 +300,22 @@ public final class Diagnostics implements Tracker.NoticeSink {
         @Override
         public String get() {
             return CallSite.ofCurrentThread();
+        }
+
+        /** For an EOF: the bare stack now (cheaper than walking to the frame), the text if ever needed. */
+        @Override
+        public io.socketdoctor.track.CapturedSite capture() {
+            return new io.socketdoctor.track.CapturedSite(new Throwable(), ThrownSiteResolver.INSTANCE);
+        }
+    }
+
+    /** A class, not a method reference: nothing to link on the first EOF. */
+    private static final class ThrownSiteResolver implements io.socketdoctor.track.CapturedSite.Resolver {
+        static final ThrownSiteResolver INSTANCE = new ThrownSiteResolver();
+
+        @Override
+        public String resolve(Throwable stack) {
+            return CallSite.of(stack);
         }
     }
 

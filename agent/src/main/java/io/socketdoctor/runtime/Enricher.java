@@ -25,16 +25,18 @@ final class Enricher {
         this.detailMessage = detailMessage;
     }
 
-    void enrich(Throwable thrown, String fullText, String shortText) {
+    /** Only the text the mode needs is made. */
+    void enrich(Throwable thrown, io.socketdoctor.event.Event event) {
         switch (mode) {
             case SUPPRESSED -> {
-                Throwable note = new Throwable(fullText);
+                Throwable note = new Throwable(io.socketdoctor.event.EventText.note(event));
                 note.setStackTrace(NO_FRAMES);
                 thrown.addSuppressed(note);
             }
             case MESSAGE -> {
                 String message = (String) detailMessage.get(thrown);
-                detailMessage.set(thrown, message == null ? shortText : message + " " + shortText);
+                String tag = io.socketdoctor.event.EventText.tag(event);
+                detailMessage.set(thrown, message == null ? tag : message + " " + tag);
             }
             case OFF -> {
             }

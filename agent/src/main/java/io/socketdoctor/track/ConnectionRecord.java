@@ -22,7 +22,7 @@ public final class ConnectionRecord {
     volatile String remote;
 
     volatile long eofAt;
-    volatile String eofSite;
+    volatile CapturedSite eofSite;
     volatile long resetAt;
     volatile String resetErrno;
     volatile boolean outputShutdown;
@@ -79,8 +79,10 @@ public final class ConnectionRecord {
         return eofAt;
     }
 
+    /** Where this side read the peer's EOF, resolved to text on first use; null if unknown. */
     public String eofSite() {
-        return eofSite;
+        CapturedSite site = eofSite;
+        return site == null ? null : site.text();
     }
 
     public long resetAt() {

@@ -21,8 +21,9 @@ public final class Histories {
         s.append(", last write ").append(lastWrite == 0 ? "never" : seconds(now - lastWrite) + " ago");
         if (r.eofAt != 0) {
             s.append(", peer closed (EOF read) ").append(seconds(now - r.eofAt)).append(" ago");
-            if (r.eofSite != null) {
-                s.append(" at ").append(r.eofSite);
+            String site = r.eofSite();
+            if (site != null) {
+                s.append(" at ").append(site);
             }
         }
         if (r.resetAt != 0) {
@@ -33,7 +34,7 @@ public final class Histories {
             s.append(", this side shut down output");
         }
         return new Event.History(Math.max(0, now - r.openedAt), Math.max(0, now - lastIo), s.toString(),
-                r.eofAt == 0 ? null : Instant.ofEpochMilli(r.eofAt), r.eofSite,
+                r.eofAt == 0 ? null : Instant.ofEpochMilli(r.eofAt), r.eofSite(),
                 r.resetAt == 0 ? null : Instant.ofEpochMilli(r.resetAt), r.resetErrno);
     }
 

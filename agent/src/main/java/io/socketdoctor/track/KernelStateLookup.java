@@ -7,21 +7,31 @@ import io.socketdoctor.event.EventSink;
  * Adds the kernel's TCP state to events as the writer thread writes them: never on the
  * application's thread. Each read of /proc/net/tcp costs the kernel a walk of its whole TCP hash
  * (about 13 ms even when nearly empty, 60 ms with 10 000 sockets, measured by the bench), so one
- * read serves every event queued before it, and there are at most {@value #READS_PER_SECOND}
- * reads a second. Events beyond that, or without both addresses, carry no state: absent, never
- * guessed. The state is the one seen when the event is written, moments after the failure.
+ * read serves every event queued before it, and reads are spaced by their own cost: after a read
+ * that took {@code d} of this thread's CPU time (wall time where the JVM cannot tell), the next
+ * comes no sooner than {@value #COST_FACTOR} × {@code d} later (at most 5% of one CPU, however
+ * many sockets the host has and however often it fails), and never more than
+ * {@value #READS_PER_SECOND} a second. An event that falls between two reads is
+ * held back by the writer until the next one (at most {@link EventSink#MAX_HOLD_NANOS} after the
+ * failure, and the events behind it wait with it, so the order stays); later than that, or
+ * without both addresses, it carries no state: absent, never guessed. The state is the one seen
+ * when the event is written, up to a second after the failure.
  */
 public final class KernelStateLookup implements EventSink.Decorator {
 
-    /** Reads of /proc per second at most: each costs the kernel a walk of its TCP hash (ms). */
+    /** Reads of /proc per second at most, however cheap they are. */
     static final int READS_PER_SECOND = 5;
+    /** The gap after a read is this many times the read's own cost: 20 = 5% of one CPU. */
+    static final long COST_FACTOR = 20;
     /** One read serves every event queued before it, within this time. */
     static final long REUSE_NANOS = 250_000_000L;
 
     private final KernelTcp kernel;
     private KernelTcp.Snapshot last;
-    private long windowStart;
-    private int readsInWindow;
+    /** System.nanoTime before which no read is made (the first one may come at once). */
+    private long nextReadAt = System.nanoTime();
+    /** Whether the last read worked; holding events for /proc is pointless when it cannot be read. */
+    private boolean readable = true;
 
     public KernelStateLookup(KernelTcp kernel) {
         this.kernel = kernel;
@@ -29,7 +39,8 @@ public final class KernelStateLookup implements EventSink.Decorator {
 
     @Override
     public Event decorate(Event event) {
-        if (event.tcp() != null || event.local() == null || event.remote() == null || !kernel.available()) {
+        // (No kernel.available() here: it is a file-system call; snapshot() checks it when it reads.)
+        if (event.tcp() != null || event.local() == null || event.remote() == null) {
             return event;
         }
         KernelTcp.Snapshot snapshot = snapshotAfter(event);
@@ -41,21 +52,60 @@ public final class KernelStateLookup implements EventSink.Decorator {
                 : new Event.TcpState(row.state(), row.sendQueue(), row.receiveQueue()));
     }
 
+    @Override
+    public long holdNanos(Event event) {
+        if (event.tcp() != null || event.local() == null || event.remote() == null || !readable) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        if (last != null && now - last.takenAt <= REUSE_NANOS && now - last.takenAt <= ageNanos(event)) {
+            return 0; // the last read serves it
+        }
+        return Math.max(0, nextReadAt - now);
+    }
+
+    /** The JVM is exiting: the events still held get one more read, whatever the budget says. */
+    @Override
+    public void lastChance() {
+        nextReadAt = System.nanoTime();
+        last = null;
+    }
+
+    /** This thread's CPU time in ns, or -1 (no java.management module, or not supported). */
+    private long threadCpuNanos() {
+        try {
+            if (threads == null) {
+                threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            }
+            return threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled()
+                    ? threads.getCurrentThreadCpuTime() : -1;
+        } catch (Throwable noManagement) {
+            return -1;
+        }
+    }
+
+    private java.lang.management.ThreadMXBean threads;
+
+    private static long ageNanos(Event event) {
+        return Math.max(0, System.currentTimeMillis() - event.ts().toEpochMilli()) * 1_000_000L;
+    }
+
     /** A snapshot taken after the event happened: the last one if recent enough, else a new one if the budget allows. */
     private KernelTcp.Snapshot snapshotAfter(Event event) {
         long now = System.nanoTime();
-        long eventAgeNanos = Math.max(0, System.currentTimeMillis() - event.ts().toEpochMilli()) * 1_000_000L;
-        if (last != null && now - last.takenAt <= REUSE_NANOS && now - last.takenAt <= eventAgeNanos) {
+        if (last != null && now - last.takenAt <= REUSE_NANOS && now - last.takenAt <= ageNanos(event)) {
             return last; // taken after the event (the event is older than the snapshot)
         }
-        if (now - windowStart >= 1_000_000_000L) {
-            windowStart = now;
-            readsInWindow = 0;
-        }
-        if (++readsInWindow > READS_PER_SECOND) {
+        if (now - nextReadAt < 0) {
             return null; // absent, never guessed
         }
+        long cpuBefore = threadCpuNanos();
         last = kernel.snapshot();
+        readable = last != null; // no /proc (or unreadable): never hold an event back for it
+        long cpuAfter = threadCpuNanos();
+        // CPU time, not wall time: on a busy host a read waits for a CPU too, which costs nothing.
+        long took = cpuBefore >= 0 && cpuAfter >= cpuBefore ? cpuAfter - cpuBefore : System.nanoTime() - now;
+        nextReadAt = now + Math.max(1_000_000_000L / READS_PER_SECOND, took * COST_FACTOR);
         return last;
     }
 }

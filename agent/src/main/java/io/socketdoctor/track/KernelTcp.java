@@ -1,9 +1,7 @@
 package io.socketdoctor.track;
 
-import java.io.BufferedReader;
 import java.io.FileInputStream;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -12,9 +10,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -146,13 +143,17 @@ public final class KernelTcp {
         if (!available()) {
             return byState;
         }
-        Set<Long> inodes = new HashSet<>();
+        long[] inodes = new long[64];
+        int count = 0;
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(selfFd)) {
             for (Path fd : fds) {
                 try {
                     String target = Files.readSymbolicLink(fd).toString();
                     if (target.startsWith("socket:[")) {
-                        inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
+                        if (count == inodes.length) {
+                            inodes = Arrays.copyOf(inodes, count * 2);
+                        }
+                        inodes[count++] = Long.parseLong(target.substring(8, target.length() - 1));
                     }
                 } catch (IOException | RuntimeException closedMeanwhile) {
                     // the descriptor went away while we listed them
@@ -161,34 +162,96 @@ public final class KernelTcp {
         } catch (IOException | RuntimeException e) {
             return byState;
         }
+        long[] ours = Arrays.copyOf(inodes, count);
+        Arrays.sort(ours);
+        // Read as bytes and scanned in place: a host with 30 000 TIME_WAIT rows made 5 MB of
+        // strings a census when each line was split into fields.
+        int[] perState = new int[STATES.length];
         long deadline = System.nanoTime() + MAX_NANOS;
-        int lines = 0;
         for (String table : new String[] {"tcp", "tcp6"}) {
-            try (BufferedReader in = open(procNet.resolve(table))) {
-                in.readLine();
-                for (String line; (line = in.readLine()) != null; ) {
-                    if (++lines > MAX_LINES || System.nanoTime() > deadline) {
-                        return new TreeMap<>(); // a partial count would be wrong: say unknown
-                    }
-                    String[] f = fields(line, 10);
-                    if (f != null && inodes.contains(Long.parseLong(f[9]))) {
-                        byState.merge(row(f).state(), 1, Integer::sum);
-                    }
-                }
+            byte[] content;
+            try {
+                content = readBounded(procNet.resolve(table));
             } catch (IOException | RuntimeException e) {
-                // tcp6 may be absent (IPv6 disabled): count what we have
+                continue; // tcp6 may be absent (IPv6 disabled): count what we have
+            }
+            if (content == null || !countOurs(content, ours, perState, deadline)) {
+                return new TreeMap<>(); // too large or too slow: a partial count would be wrong, say unknown
+            }
+        }
+        for (int state = 0; state < perState.length; state++) {
+            if (perState[state] > 0) {
+                byState.put(STATES[state], perState[state]);
             }
         }
         return byState;
     }
 
     /**
-     * A plain FileInputStream, not Files.newBufferedReader: that one reads through an
-     * interruptible channel, and the writer thread is interrupted at JVM exit while it may still
-     * be completing the last events.
+     * Adds the rows of one /proc table whose inode (10th field) is in {@code ours} (sorted) to
+     * {@code perState} by their state (4th field, hex); false when past the line or time budget.
      */
-    private static BufferedReader open(Path file) throws IOException {
-        return new BufferedReader(new InputStreamReader(new FileInputStream(file.toFile()), StandardCharsets.US_ASCII));
+    static boolean countOurs(byte[] content, long[] ours, int[] perState, long deadline) {
+        int lines = 0;
+        int at = indexOfByte(content, 0, (byte) '\n') + 1; // skip the header
+        while (at > 0 && at < content.length) {
+            if (++lines > MAX_LINES || ((lines & 1023) == 0 && System.nanoTime() > deadline)) {
+                return false;
+            }
+            int end = indexOfByte(content, at, (byte) '\n');
+            if (end < 0) {
+                end = content.length;
+            }
+            int state = -1;
+            long inode = -1;
+            int field = 0;
+            int i = at;
+            while (i < end && field <= 9) {
+                while (i < end && content[i] == ' ') {
+                    i++;
+                }
+                int start = i;
+                while (i < end && content[i] != ' ') {
+                    i++;
+                }
+                if (start == i) {
+                    break;
+                }
+                if (field == 3 && i - start == 2) {
+                    state = Character.digit(content[start], 16) * 16 + Character.digit(content[start + 1], 16);
+                } else if (field == 9) {
+                    inode = parseDecimal(content, start, i);
+                }
+                field++;
+            }
+            if (inode > 0 && state >= 0 && state < perState.length && Arrays.binarySearch(ours, inode) >= 0) {
+                perState[state]++;
+            }
+            at = end + 1;
+        }
+        return true;
+    }
+
+    private static int indexOfByte(byte[] content, int from, byte b) {
+        for (int i = from; i < content.length; i++) {
+            if (content[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The decimal number in {@code content[start, end)}, or -1 if it is not one. */
+    private static long parseDecimal(byte[] content, int start, int end) {
+        long n = 0;
+        for (int i = start; i < end; i++) {
+            int d = content[i] - '0';
+            if (d < 0 || d > 9 || n > Long.MAX_VALUE / 10) {
+                return -1;
+            }
+            n = n * 10 + d;
+        }
+        return n;
     }
 
     /** At most {@value #MAX_BYTES} bytes of a /proc file, or null if it is longer. */

@@ -117,6 +117,11 @@ public final class Tracker implements AutoCloseable {
     /** The application's call site, computed only when needed (it costs a stack walk). */
     public interface CallSiteSupplier {
         String get();
+
+        /** The site kept for later (an EOF's): by default resolved now. */
+        default CapturedSite capture() {
+            return CapturedSite.of(get());
+        }
     }
 
     private Notice peerEof(ConnectionRecord r, CallSiteSupplier callSite, long now) {
@@ -128,12 +133,12 @@ public final class Tracker implements AutoCloseable {
         long quietSince = Math.max(r.openedAt, lastRead);
         // How long the connection sat unused before the exchange that ended in this EOF.
         long quiet = (lastWrite > quietSince ? lastWrite : now) - quietSince;
-        r.eofSite = callSite.get();
+        r.eofSite = callSite.capture();
         r.eofAt = now;
         stats.peerEof(r.api);
         table.warnOnWrite(r, true);
         if (quiet >= config.idleAfterMillis()) {
-            return new Notice("stale_connection", Op.READ, r, r.eofSite, quiet);
+            return new Notice("stale_connection", Op.READ, r, r.eofSite(), quiet);
         }
         return null;
     }
@@ -215,6 +220,9 @@ public final class Tracker implements AutoCloseable {
     /** Connections whose peer closed long ago and that this side still has not closed. */
     private void findLeaks(List<ConnectionRecord> live, long now) {
         for (ConnectionRecord r : live) {
+            if (r.eofAt != 0) {
+                r.eofSite(); // still open after its EOF: resolve the site now and drop the stack it kept
+            }
             if (r.eofAt == 0 || r.leakChecked || now - r.eofAt < config.closeWaitAfterMillis()) {
                 continue;
             }
@@ -224,7 +232,7 @@ public final class Tracker implements AutoCloseable {
             // Confirmed by the kernel where it can tell; reported unconfirmed where /proc is not there.
             if (row == null || "CLOSE_WAIT".equals(row.state())) {
                 stats.closeWaitLeak();
-                sink.notice(new Notice("close_wait_leak", Op.CLOSE, r, r.eofSite, 0));
+                sink.notice(new Notice("close_wait_leak", Op.CLOSE, r, r.eofSite(), 0));
             }
         }
     }
