@@ -4,7 +4,11 @@ import java.util.Locale;
 
 /** Which JDK API the application used. The lower-case name is the event value. */
 public enum Api {
-    SOCKET, CHANNEL, SERVER_SOCKET, SERVER_CHANNEL;
+    SOCKET, CHANNEL, SERVER_SOCKET, SERVER_CHANNEL,
+    /** {@code AsynchronousSocketChannel} (Future or CompletionHandler) */
+    ASYNC,
+    /** {@code AsynchronousServerSocketChannel} */
+    ASYNC_SERVER;
 
     private final String label = name().toLowerCase(Locale.ROOT);
 

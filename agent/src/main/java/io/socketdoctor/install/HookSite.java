@@ -5,6 +5,7 @@ import io.socketdoctor.classify.Op;
 import io.socketdoctor.install.advice.AcceptAdvice;
 import io.socketdoctor.install.advice.ChannelConnectAdvice;
 import io.socketdoctor.install.advice.ConnectAdvice;
+import io.socketdoctor.install.advice.ConstructedAdvice;
 import io.socketdoctor.install.advice.ErrorAdvice;
 import io.socketdoctor.install.advice.ErrorWithArgumentAdvice;
 import io.socketdoctor.install.advice.FinishConnectAdvice;
@@ -61,7 +62,19 @@ public record HookSite(int id, String type, String method, List<String> paramete
         /** {@code ServerSocket.implAccept(Socket)}: the argument is the accepted socket */
         IMPL_ACCEPT(ImplAcceptAdvice.class),
         /** close and shutdown: reports the site's {@code kind} */
-        LIFECYCLE(LifecycleAdvice.class);
+        LIFECYCLE(LifecycleAdvice.class),
+        /** an accepted async channel's constructor: reports it opened (constructors allow no onThrowable) */
+        CONSTRUCTED(ConstructedAdvice.class),
+        /**
+         * Asynchronous channels: not advice but a rewrite of the method's delivery calls (see
+         * {@link AsyncDelivery}); the instance is the channel; {@code kind} READ_DONE/WRITE_DONE also
+         * stamps its {@code IOUtil.read}/{@code write} results
+         */
+        ASYNC_DELIVERY(null),
+        /** as {@link #ASYNC_DELIVERY}, and the channel's {@code pendingRemote} is the address (connect) */
+        ASYNC_CONNECT_DELIVERY(null),
+        /** as {@link #ASYNC_DELIVERY} in a timeout task: the channel is the outer instance {@code this$0} */
+        ASYNC_TIMEOUT_DELIVERY(null);
 
         private final Class<?> adviceClass;
 
@@ -69,8 +82,13 @@ public record HookSite(int id, String type, String method, List<String> paramete
             this.adviceClass = adviceClass;
         }
 
+        /** The advice class, or null for a call-site rewrite ({@link AsyncDelivery}). */
         public Class<?> adviceClass() {
             return adviceClass;
+        }
+
+        public boolean rewritesDeliveries() {
+            return adviceClass == null;
         }
     }
 

@@ -1,5 +1,7 @@
 package io.socketdoctor.install;
 
+import static io.socketdoctor.classify.Api.ASYNC;
+import static io.socketdoctor.classify.Api.ASYNC_SERVER;
 import static io.socketdoctor.classify.Api.CHANNEL;
 import static io.socketdoctor.classify.Api.SERVER_CHANNEL;
 import static io.socketdoctor.classify.Api.SERVER_SOCKET;
@@ -12,7 +14,11 @@ import static io.socketdoctor.classify.Op.CREATE;
 import static io.socketdoctor.classify.Op.OPTION;
 import static io.socketdoctor.classify.Op.READ;
 import static io.socketdoctor.classify.Op.WRITE;
+import static io.socketdoctor.install.HookSite.Shape.ASYNC_CONNECT_DELIVERY;
+import static io.socketdoctor.install.HookSite.Shape.ASYNC_DELIVERY;
+import static io.socketdoctor.install.HookSite.Shape.ASYNC_TIMEOUT_DELIVERY;
 import static io.socketdoctor.install.HookSite.Shape.CHANNEL_CONNECT;
+import static io.socketdoctor.install.HookSite.Shape.CONSTRUCTED;
 import static io.socketdoctor.install.HookSite.Shape.FINISH_CONNECT;
 import static io.socketdoctor.install.HookSite.Shape.IMPL_ACCEPT;
 import static io.socketdoctor.install.HookSite.Shape.INSTANCE;
@@ -53,6 +59,7 @@ public final class HookSites {
     private static final String ADDRESS = "java.net.SocketAddress";
     private static final String OPTION_TYPE = "java.net.SocketOption";
     private static final String OBJECT = "java.lang.Object";
+    private static final String HANDLER = "java.nio.channels.CompletionHandler";
 
     private static final String SOCKET_CLASS = "java.net.Socket";
     private static final String SOCKET_IN = "java.net.Socket$SocketInputStream";
@@ -62,6 +69,13 @@ public final class HookSites {
     private static final String CHANNEL_CLASS = "sun.nio.ch.SocketChannelImpl";
     private static final String SERVER_CHANNEL_CLASS = "sun.nio.ch.ServerSocketChannelImpl";
     private static final String PROVIDER = "sun.nio.ch.SelectorProviderImpl";
+    private static final String ASYNC_CLASS = "sun.nio.ch.AsynchronousSocketChannelImpl";
+    private static final String UNIX_ASYNC = "sun.nio.ch.UnixAsynchronousSocketChannelImpl";
+    private static final String ASYNC_SERVER_CLASS = "sun.nio.ch.AsynchronousServerSocketChannelImpl";
+    private static final String UNIX_ASYNC_SERVER = "sun.nio.ch.UnixAsynchronousServerSocketChannelImpl";
+    /** {@code implRead/implWrite(boolean, ByteBuffer, ByteBuffer[], long, TimeUnit, A, CompletionHandler)}, erased. */
+    private static final String[] ASYNC_IO = {"boolean", BUFFER, BUFFERS, "long", "java.util.concurrent.TimeUnit",
+        OBJECT, "java.nio.channels.CompletionHandler"};
 
     public static final List<HookSite> ALL;
 
@@ -113,6 +127,41 @@ public final class HookSites {
         t.add(PROVIDER, "openSocketChannel", CREATE, CHANNEL, INSTANCE_AND_ARGUMENT, "java.net.ProtocolFamily");
         t.add(PROVIDER, "openServerSocketChannel", CREATE, SERVER_CHANNEL, INSTANCE);
         t.add(PROVIDER, "openServerSocketChannel", CREATE, SERVER_CHANNEL, INSTANCE_AND_ARGUMENT, "java.net.ProtocolFamily");
+        // AsynchronousSocketChannel: most failures are not thrown but delivered to a Future or a
+        // CompletionHandler, often from a group or timer thread; the ASYNC_*_DELIVERY sites rewrite
+        // the one delivery call each failure passes (see AsyncDelivery). Same on JDK 17 and 25.
+        t.add(UNIX_ASYNC, "implConnect", CONNECT, ASYNC, ASYNC_CONNECT_DELIVERY, ADDRESS, OBJECT, HANDLER);
+        t.add(UNIX_ASYNC, "implConnect", CONNECT, ASYNC, INSTANCE_AND_ARGUMENT, ADDRESS, OBJECT, HANDLER);
+        t.add(UNIX_ASYNC, "finishConnect", CONNECT, ASYNC, ASYNC_CONNECT_DELIVERY, "boolean");
+        t.event(UNIX_ASYNC, "setConnected", CONNECT, ASYNC, LIFECYCLE, Bridge.OPENED);
+        t.event(UNIX_ASYNC, "implRead", READ, ASYNC, ASYNC_DELIVERY, Bridge.READ_DONE, ASYNC_IO);
+        t.event(UNIX_ASYNC, "finishRead", READ, ASYNC, ASYNC_DELIVERY, Bridge.READ_DONE, "boolean");
+        t.event(UNIX_ASYNC, "implWrite", WRITE, ASYNC, ASYNC_DELIVERY, Bridge.WRITE_DONE, ASYNC_IO);
+        t.event(UNIX_ASYNC, "finishWrite", WRITE, ASYNC, ASYNC_DELIVERY, Bridge.WRITE_DONE, "boolean");
+        t.add(UNIX_ASYNC + "$1", "run", READ, ASYNC, ASYNC_TIMEOUT_DELIVERY);   // the read timer
+        t.add(UNIX_ASYNC + "$2", "run", WRITE, ASYNC, ASYNC_TIMEOUT_DELIVERY);  // the write timer
+        // only accepted channels are made with this constructor
+        t.event(UNIX_ASYNC, "<init>", ACCEPT, ASYNC, CONSTRUCTED, Bridge.OPENED,
+                "sun.nio.ch.Port", "java.io.FileDescriptor", "java.net.InetSocketAddress");
+        // closed channel (delivered), NotYetConnected / ReadPending / "not allowed due to timeout" (thrown)
+        t.add(ASYNC_CLASS, "read", READ, ASYNC, ASYNC_DELIVERY, ASYNC_IO);
+        t.add(ASYNC_CLASS, "read", READ, ASYNC, INSTANCE, ASYNC_IO);
+        t.add(ASYNC_CLASS, "write", WRITE, ASYNC, ASYNC_DELIVERY, ASYNC_IO);
+        t.add(ASYNC_CLASS, "write", WRITE, ASYNC, INSTANCE, ASYNC_IO);
+        t.add(ASYNC_CLASS, "bind", BIND, ASYNC, INSTANCE_AND_ARGUMENT, ADDRESS);
+        t.add(ASYNC_CLASS, "setOption", OPTION, ASYNC, INSTANCE_AND_ARGUMENT, OPTION_TYPE, OBJECT);
+        t.lifecycle(ASYNC_CLASS, "close", ASYNC, Bridge.CLOSED);
+        t.lifecycle(ASYNC_CLASS, "shutdownOutput", ASYNC, Bridge.SHUTDOWN_OUTPUT);
+        t.lifecycle(ASYNC_CLASS, "shutdownInput", ASYNC, Bridge.SHUTDOWN_INPUT);
+        // AsynchronousServerSocketChannel: closed (delivered) or NotYetBound / AcceptPending (thrown)
+        // at implAccept, failures of a pending accept in onEvent, AsynchronousCloseException in implClose
+        t.add(UNIX_ASYNC_SERVER, "implAccept", ACCEPT, ASYNC_SERVER, ASYNC_DELIVERY, OBJECT, HANDLER);
+        t.add(UNIX_ASYNC_SERVER, "implAccept", ACCEPT, ASYNC_SERVER, INSTANCE, OBJECT, HANDLER);
+        t.add(UNIX_ASYNC_SERVER, "onEvent", ACCEPT, ASYNC_SERVER, ASYNC_DELIVERY, "int", "boolean");
+        t.add(UNIX_ASYNC_SERVER, "implClose", ACCEPT, ASYNC_SERVER, ASYNC_DELIVERY);
+        t.add(ASYNC_SERVER_CLASS, "bind", BIND, ASYNC_SERVER, INSTANCE_AND_ARGUMENT, ADDRESS, "int");
+        t.add(ASYNC_SERVER_CLASS, "setOption", OPTION, ASYNC_SERVER, INSTANCE_AND_ARGUMENT, OPTION_TYPE, OBJECT);
+        t.add(ASYNC_SERVER_CLASS, "close", CLOSE, ASYNC_SERVER, INSTANCE);
         ALL = Collections.unmodifiableList(t.sites);
     }
 
@@ -135,6 +184,11 @@ public final class HookSites {
         void io(String type, String method, Op op, HookSite.Shape shape, String... parameters) {
             sites.add(new HookSite(sites.size(), type, method, List.of(parameters), op, CHANNEL, shape,
                     op == READ ? Bridge.READ_DONE : Bridge.WRITE_DONE));
+        }
+
+        /** A site whose advice or rewrite needs {@code kind} (a Bridge event or READ_DONE/WRITE_DONE). */
+        void event(String type, String method, Op op, Api api, HookSite.Shape shape, int kind, String... parameters) {
+            sites.add(new HookSite(sites.size(), type, method, List.of(parameters), op, api, shape, kind));
         }
 
         /** {@code close()}, {@code shutdownOutput()}...: no parameters, reports {@code kind} on return. */

@@ -1,6 +1,7 @@
 package io.socketdoctor.install;
 
 import static net.bytebuddy.matcher.ElementMatchers.isBridge;
+import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.isMethod;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
@@ -19,6 +20,7 @@ import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.asm.AsmVisitorWrapper;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
@@ -64,6 +66,9 @@ public final class Installer {
         }
 
         AtomicIntegerArray matches = new AtomicIntegerArray(HookSites.ALL.size());
+        AtomicIntegerArray deliveries = new AtomicIntegerArray(HookSites.ALL.size());
+        AtomicIntegerArray stamps = new AtomicIntegerArray(HookSites.ALL.size());
+        String bridge = BridgeInjector.BRIDGE_NAME.replace('.', '/');
         Map<String, Boolean> transformed = new ConcurrentHashMap<>();
         Map<String, String> errors = new ConcurrentHashMap<>();
         Map<Class<?>, ClassFileLocator> adviceCode = adviceCode();
@@ -105,6 +110,11 @@ public final class Installer {
                         for (HookSite site : sites) {
                             ElementMatcher.Junction<MethodDescription> method = matcherFor(site);
                             matches.set(site.id(), type.getDeclaredMethods().filter(method).size());
+                            if (site.advice().rewritesDeliveries()) {
+                                dynamicType = dynamicType.visit(new AsmVisitorWrapper.ForDeclaredMethods()
+                                        .method(method, new AsyncDelivery(site, bridge, deliveries, stamps)));
+                                continue;
+                            }
                             Advice advice = Advice.withCustomMapping()
                                     .bind(Site.class, site.id())
                                     .bind(Kind.class, site.kind())
@@ -125,6 +135,10 @@ public final class Installer {
                 problems.add(site.describe() + ": class not transformed");
             } else if (matches.get(site.id()) != 1) {
                 problems.add(site.describe() + ": matched " + matches.get(site.id()) + " methods, expected 1");
+            } else if (site.advice().rewritesDeliveries() && deliveries.get(site.id()) == 0) {
+                problems.add(site.describe() + ": no delivery call (Invoker, PendingFuture, CompletedFuture) found");
+            } else if (site.advice().rewritesDeliveries() && site.kind() != 0 && stamps.get(site.id()) == 0) {
+                problems.add(site.describe() + ": no IOUtil read/write call found");
             }
         }
         return new Installation(transformer, problems);
@@ -132,7 +146,9 @@ public final class Installer {
 
     /** The exact overload: name, parameter types, and never the compiler's bridge methods. */
     static ElementMatcher.Junction<MethodDescription> matcherFor(HookSite site) {
-        return isMethod().and(named(site.method())).and(not(isBridge())).and(
+        ElementMatcher.Junction<MethodDescription> kind = "<init>".equals(site.method())
+                ? isConstructor() : isMethod().and(named(site.method()));
+        return kind.and(not(isBridge())).and(
                 new ElementMatcher.Junction.AbstractBase<MethodDescription>() {
                     @Override
                     public boolean matches(MethodDescription target) {
@@ -150,6 +166,9 @@ public final class Installer {
         Map<Class<?>, ClassFileLocator> code = new LinkedHashMap<>();
         for (HookSite.Shape shape : HookSite.Shape.values()) {
             Class<?> advice = shape.adviceClass();
+            if (advice == null) {
+                continue; // a call-site rewrite, not advice
+            }
             try {
                 byte[] renamed = ClassBytes.rename(ClassBytes.of(advice), BridgeInjector.renaming());
                 code.put(advice, ClassFileLocator.Simple.of(advice.getName(), renamed));

@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
+import java.nio.channels.AsynchronousServerSocketChannel;
+import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
@@ -44,6 +46,18 @@ final class ConnectionFacts {
                 ServerSocket s = (ServerSocket) self;
                 local = format(s.getLocalSocketAddress());
                 closed = s.isClosed();
+            } else if (self instanceof AsynchronousSocketChannel) {
+                // A closed channel tells nothing (ClosedChannelException): its addresses are gone.
+                AsynchronousSocketChannel ch = (AsynchronousSocketChannel) self;
+                closed = !ch.isOpen();
+                if (!closed) {
+                    local = format(ch.getLocalAddress());
+                    remote = format(ch.getRemoteAddress());
+                }
+            } else if (self instanceof AsynchronousServerSocketChannel) {
+                AsynchronousServerSocketChannel ch = (AsynchronousServerSocketChannel) self;
+                closed = !ch.isOpen();
+                local = closed ? null : format(ch.getLocalAddress());
             } else if (self instanceof ServerSocketChannel) {
                 ServerSocketChannel ch = (ServerSocketChannel) self;
                 closed = !ch.isOpen();

@@ -248,7 +248,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
                 d.confidence(), d.cause(), site.op().label(), api.label(), thrown.getClass().getName(),
                 EventText.capped(thrown.getMessage()), facts.local(), facts.remote(),
                 Histories.render(d.diagnosis(), history, now, 0), Histories.render(d.hint(), history, now, 0),
-                threadName(), CallSite.of(thrown), history, null);
+                threadName(), callSite(site, thrown), history, null);
         enricher.enrich(thrown, event);
         if (r != null) {
             tracker.failed(r, errno == null ? null : errno.symbol(), now);
@@ -257,6 +257,20 @@ public final class Diagnostics implements Tracker.NoticeSink {
             sink.offer(event);
         }
         return event;
+    }
+
+    /**
+     * The application's frame of a failure: from the exception's stack trace; for asynchronous
+     * channels, whose exceptions are often made on another thread (or, for a pending accept failed
+     * by close, with an empty stack trace), else from the reporting thread's stack, e.g. the
+     * application's close() call (null on a group or timer thread, which run JDK frames only).
+     */
+    private static String callSite(HookSite site, Throwable thrown) {
+        String frame = CallSite.of(thrown);
+        if (frame == null && (site.api() == Api.ASYNC || site.api() == Api.ASYNC_SERVER)) {
+            frame = CallSite.ofCurrentThread();
+        }
+        return frame;
     }
 
     public ConnectionRecord.AddressReader addressReader() {

@@ -13,7 +13,12 @@ import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.channels.AcceptPendingException;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.InterruptedByTimeoutException;
+import java.nio.channels.NotYetBoundException;
+import java.nio.channels.ReadPendingException;
+import java.nio.channels.WritePendingException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NotYetConnectedException;
@@ -115,6 +120,21 @@ class ClassifierTableTest {
             c(Op.ACCEPT, se("Socket is not bound yet"), "not_connected", NO_ERRNO, EXACT),
             c(Op.READ, new NotYetConnectedException(), "not_yet_connected", NO_ERRNO, EXACT),
             c(Op.WRITE, new NotYetConnectedException(), "not_yet_connected", NO_ERRNO, EXACT),
+
+            // ---- asynchronous channels: no errno ----
+            c(Op.READ, new InterruptedByTimeoutException(), "read_timeout_async", NO_ERRNO, EXACT),
+            c(Op.WRITE, new InterruptedByTimeoutException(), "write_timeout_async", NO_ERRNO, EXACT),
+            c(Op.READ, new IllegalStateException("Reading not allowed due to timeout or cancellation"),
+                    "async_io_after_timeout", NO_ERRNO, EXACT),
+            c(Op.WRITE, new IllegalStateException("Writing not allowed due to timeout or cancellation"),
+                    "async_io_after_timeout", NO_ERRNO, EXACT),
+            c(Op.ACCEPT, new RuntimeException("Accept not allowed due cancellation"), "async_io_after_timeout", NO_ERRNO, EXACT),
+            c(Op.READ, new ReadPendingException(), "read_pending", NO_ERRNO, EXACT),
+            c(Op.WRITE, new WritePendingException(), "write_pending", NO_ERRNO, EXACT),
+            c(Op.ACCEPT, new AcceptPendingException(), "accept_pending", NO_ERRNO, EXACT),
+            c(Op.ACCEPT, new NotYetBoundException(), "not_yet_bound", NO_ERRNO, EXACT),
+            c(Op.READ, new AsynchronousCloseException(), CLOSED, "async_close", NO_ERRNO, EXACT), // async close, addresses gone
+            c(Op.CONNECT, new ClosedChannelException(), "channel_closed", NO_ERRNO, EXACT), // async connect on a closed channel
 
             // ---- JDK timers and name resolution: no errno ----
             c(Op.CONNECT, new SocketTimeoutException("Connect timed out"), "connect_timeout_jdk", NO_ERRNO, EXACT),
@@ -249,7 +269,7 @@ class ClassifierTableTest {
         missing.removeAll(hit);
         assertTrue(missing.isEmpty(), "rules without a test case: " + missing);
         assertEquals(allIds, hit);
-        assertEquals(59, allIds.size(), "rule count changed: add cases for new rules, then update this number");
+        assertEquals(66, allIds.size(), "rule count changed: add cases for new rules, then update this number");
     }
 
     @Test

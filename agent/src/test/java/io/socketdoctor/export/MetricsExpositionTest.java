@@ -116,7 +116,8 @@ class MetricsExpositionTest {
         assertTrue(text.contains("socket_doctor_connections_untracked_total 1.0\n"), text);
         assertTrue(text.contains("socket_doctor_events_dropped_total 7.0\n"), text);
         assertTrue(text.contains("socket_doctor_hooks_missing 2.0\n"), text);
-        assertEquals(8, samples(text, "socket_connections_opened_total").size(), text);
+        assertTrue(text.contains("socket_connections_opened_total{api=\"async\",direction=\"server\"} 0.0\n"), text);
+        assertEquals(12, samples(text, "socket_connections_opened_total").size(), "6 APIs x 2 directions\n" + text);
         assertTrue(samples(text, "socket_errors_total").isEmpty(), "no error yet, no series\n" + text);
     }
 

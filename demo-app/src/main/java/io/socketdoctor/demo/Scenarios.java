@@ -8,6 +8,8 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.CompletionHandler;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -271,6 +273,49 @@ final class Scenarios {
                 return Result.none();
             } catch (IOException e) {
                 return Result.caught(e);
+            }
+        }
+    }
+
+    // Like channel-reset-during-read, with an AsynchronousSocketChannel and a CompletionHandler: the
+    // JDK hands the failure (a plain IOException here, not SocketException) to the handler's failed().
+    static Result asyncResetDuringRead() throws Exception {
+        try (Peer peer = Peer.start(Peer.RESET); AsynchronousSocketChannel channel = AsynchronousSocketChannel.open()) {
+            channel.connect(peer.address()).get(2, TimeUnit.SECONDS);
+            peer.act(); // the peer sends RST now
+            pause(100);
+            CompletableFuture<Throwable> failed = new CompletableFuture<>();
+            channel.read(ByteBuffer.allocate(16), null, new CompletionHandler<Integer, Object>() {
+                @Override
+                public void completed(Integer n, Object attachment) {
+                    failed.complete(null);
+                }
+
+                @Override
+                public void failed(Throwable exc, Object attachment) {
+                    failed.complete(exc);
+                }
+            });
+            Throwable exc = failed.get(2, TimeUnit.SECONDS);
+            return exc == null ? Result.none() : Result.caught(exc);
+        }
+    }
+
+    // Like channel-write-after-reset, with an AsynchronousSocketChannel and Futures: the failure is
+    // the cause of the ExecutionException that Future.get() throws.
+    static Result asyncWriteAfterReset() throws Exception {
+        try (Peer peer = Peer.start(Peer.RESET); AsynchronousSocketChannel channel = AsynchronousSocketChannel.open()) {
+            channel.connect(peer.address()).get(2, TimeUnit.SECONDS);
+            peer.act(); // the peer sends RST now
+            pause(100);
+            try {
+                for (int i = 0; i < 20; i++) {
+                    channel.write(ByteBuffer.wrap(DATA)).get(2, TimeUnit.SECONDS);
+                    pause(50);
+                }
+                return Result.none();
+            } catch (ExecutionException e) {
+                return Result.caught(e.getCause());
             }
         }
     }

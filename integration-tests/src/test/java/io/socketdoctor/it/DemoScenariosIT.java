@@ -61,7 +61,9 @@ class DemoScenariosIT {
                 expect("channel-connection-refused", "refused", "ECONNREFUSED", "connect", "channel"),
                 // JDK 17 throws AsynchronousCloseException here, JDK 25 ClosedChannelException.
                 expect("server-channel-accept-closed", feature >= 25 ? "channel_closed" : "async_close_accept", "",
-                        "accept", "server_channel")));
+                        "accept", "server_channel"),
+                expect("async-reset-during-read", "peer_reset_read", "ECONNRESET", "read", "async"),
+                expect("async-write-after-reset", "peer_reset_write|broken_pipe", "ECONNRESET|EPIPE", "write", "async")));
         if (feature >= 21) {
             list.add(expect("closed-by-interrupt-virtual", "closed_by_interrupt_virtual", "", "read", "socket"));
         }
@@ -85,7 +87,7 @@ class DemoScenariosIT {
         assertEquals(0, without.exitCode(), without::describe);
         assertEquals(0, with.exitCode(), with::describe);
         List<String> caughtWithout = demoLines(without);
-        assertEquals(27, caughtWithout.size(), without::describe);
+        assertEquals(29, caughtWithout.size(), without::describe);
         assertEquals(caughtWithout, demoLines(with), "the application must see the same exceptions\n" + with.describe());
 
         assertFalse(with.stderr().contains("not instrumented"), with::describe);
