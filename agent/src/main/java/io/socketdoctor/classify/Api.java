@@ -2,13 +2,17 @@ package io.socketdoctor.classify;
 
 import java.util.Locale;
 
-/** Which JDK API the application used. The lower-case name is the event value. */
+/**
+ * Which JDK API the application used. The lower-case name is the event value. {@code DATAGRAM} is UDP:
+ * {@code DatagramChannel} and {@code DatagramSocket} (an adaptor over the same channel on JDK 17+).
+ */
 public enum Api {
     SOCKET, CHANNEL, SERVER_SOCKET, SERVER_CHANNEL,
     /** {@code AsynchronousSocketChannel} (Future or CompletionHandler) */
     ASYNC,
     /** {@code AsynchronousServerSocketChannel} */
-    ASYNC_SERVER;
+    ASYNC_SERVER,
+    DATAGRAM;
 
     private final String label = name().toLowerCase(Locale.ROOT);
 

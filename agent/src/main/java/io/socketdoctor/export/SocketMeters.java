@@ -68,6 +68,9 @@ final class SocketMeters {
 
     private void bindConnections() {
         for (Api api : Api.values()) {
+            if (api == Api.DATAGRAM) {
+                continue; // UDP has no connections: these counters would stay 0 for ever
+            }
             for (ConnectionStats.Direction direction : ConnectionStats.Direction.values()) {
                 FunctionCounter.builder(OPENED, stats, s -> s.openedCount(api, direction))
                         .description("Connections this JVM opened, by API and direction (client: it connected,"

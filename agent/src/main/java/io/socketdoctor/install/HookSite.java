@@ -8,6 +8,7 @@ import io.socketdoctor.install.advice.ConnectAdvice;
 import io.socketdoctor.install.advice.ConstructedAdvice;
 import io.socketdoctor.install.advice.ErrorAdvice;
 import io.socketdoctor.install.advice.ErrorWithArgumentAdvice;
+import io.socketdoctor.install.advice.ErrorWithSecondArgumentAdvice;
 import io.socketdoctor.install.advice.FinishConnectAdvice;
 import io.socketdoctor.install.advice.ImplAcceptAdvice;
 import io.socketdoctor.install.advice.LifecycleAdvice;
@@ -74,7 +75,9 @@ public record HookSite(int id, String type, String method, List<String> paramete
         /** as {@link #ASYNC_DELIVERY}, and the channel's {@code pendingRemote} is the address (connect) */
         ASYNC_CONNECT_DELIVERY(null),
         /** as {@link #ASYNC_DELIVERY} in a timeout task: the channel is the outer instance {@code this$0} */
-        ASYNC_TIMEOUT_DELIVERY(null);
+        ASYNC_TIMEOUT_DELIVERY(null),
+        /** failures only; the instance and its second argument ({@code DatagramChannel.send}'s target) */
+        INSTANCE_AND_SECOND_ARGUMENT(ErrorWithSecondArgumentAdvice.class);
 
         private final Class<?> adviceClass;
 

@@ -3,6 +3,7 @@ package io.socketdoctor.install;
 import static io.socketdoctor.classify.Api.ASYNC;
 import static io.socketdoctor.classify.Api.ASYNC_SERVER;
 import static io.socketdoctor.classify.Api.CHANNEL;
+import static io.socketdoctor.classify.Api.DATAGRAM;
 import static io.socketdoctor.classify.Api.SERVER_CHANNEL;
 import static io.socketdoctor.classify.Api.SERVER_SOCKET;
 import static io.socketdoctor.classify.Api.SOCKET;
@@ -23,6 +24,7 @@ import static io.socketdoctor.install.HookSite.Shape.FINISH_CONNECT;
 import static io.socketdoctor.install.HookSite.Shape.IMPL_ACCEPT;
 import static io.socketdoctor.install.HookSite.Shape.INSTANCE;
 import static io.socketdoctor.install.HookSite.Shape.INSTANCE_AND_ARGUMENT;
+import static io.socketdoctor.install.HookSite.Shape.INSTANCE_AND_SECOND_ARGUMENT;
 import static io.socketdoctor.install.HookSite.Shape.LIFECYCLE;
 import static io.socketdoctor.install.HookSite.Shape.INT_RESULT;
 import static io.socketdoctor.install.HookSite.Shape.LONG_RESULT;
@@ -76,6 +78,9 @@ public final class HookSites {
     /** {@code implRead/implWrite(boolean, ByteBuffer, ByteBuffer[], long, TimeUnit, A, CompletionHandler)}, erased. */
     private static final String[] ASYNC_IO = {"boolean", BUFFER, BUFFERS, "long", "java.util.concurrent.TimeUnit",
         OBJECT, "java.nio.channels.CompletionHandler"};
+    private static final String DATAGRAM_CLASS = "sun.nio.ch.DatagramChannelImpl";
+    private static final String DATAGRAM_ADAPTOR = "sun.nio.ch.DatagramSocketAdaptor";
+    private static final String PACKET = "java.net.DatagramPacket";
 
     public static final List<HookSite> ALL;
 
@@ -162,6 +167,26 @@ public final class HookSites {
         t.add(ASYNC_SERVER_CLASS, "bind", BIND, ASYNC_SERVER, INSTANCE_AND_ARGUMENT, ADDRESS, "int");
         t.add(ASYNC_SERVER_CLASS, "setOption", OPTION, ASYNC_SERVER, INSTANCE_AND_ARGUMENT, OPTION_TYPE, OBJECT);
         t.add(ASYNC_SERVER_CLASS, "close", CLOSE, ASYNC_SERVER, INSTANCE);
+        // UDP: DatagramChannel, and DatagramSocket, which on JDK 17+ is DatagramSocketAdaptor over the same
+        // channel class. Failures only (no success-path code, no connection history: there is no
+        // connection). The adaptor's send/receive are its outermost methods (they turn the channel's
+        // ClosedChannelException into "Socket closed"), so the channel's blockingSend/blockingReceive
+        // they call are not hooked. connect(SocketAddress,boolean) serves DatagramChannel.connect and the
+        // adaptor's connect; bind(SocketAddress) serves both binds (new DatagramSocket(port) included).
+        t.add(DATAGRAM_CLASS, "read", READ, DATAGRAM, INSTANCE, BUFFER);
+        t.add(DATAGRAM_CLASS, "read", READ, DATAGRAM, INSTANCE, BUFFERS, "int", "int");
+        t.add(DATAGRAM_CLASS, "receive", READ, DATAGRAM, INSTANCE, BUFFER);
+        t.add(DATAGRAM_CLASS, "write", WRITE, DATAGRAM, INSTANCE, BUFFER);
+        t.add(DATAGRAM_CLASS, "write", WRITE, DATAGRAM, INSTANCE, BUFFERS, "int", "int");
+        t.add(DATAGRAM_CLASS, "send", WRITE, DATAGRAM, INSTANCE_AND_SECOND_ARGUMENT, BUFFER, ADDRESS);
+        t.add(DATAGRAM_CLASS, "connect", CONNECT, DATAGRAM, INSTANCE_AND_ARGUMENT, ADDRESS, "boolean");
+        t.add(DATAGRAM_CLASS, "bind", BIND, DATAGRAM, INSTANCE_AND_ARGUMENT, ADDRESS);
+        t.add(DATAGRAM_CLASS, "setOption", OPTION, DATAGRAM, INSTANCE_AND_ARGUMENT, OPTION_TYPE, OBJECT);
+        t.add(DATAGRAM_ADAPTOR, "send", WRITE, DATAGRAM, INSTANCE_AND_ARGUMENT, PACKET);
+        t.add(DATAGRAM_ADAPTOR, "receive", READ, DATAGRAM, INSTANCE, PACKET);
+        t.add(PROVIDER, "openDatagramChannel", CREATE, DATAGRAM, INSTANCE);
+        t.add(PROVIDER, "openDatagramChannel", CREATE, DATAGRAM, INSTANCE_AND_ARGUMENT, "java.net.ProtocolFamily");
+        t.add(PROVIDER, "openUninterruptibleDatagramChannel", CREATE, DATAGRAM, INSTANCE);
         ALL = Collections.unmodifiableList(t.sites);
     }
 

@@ -3,6 +3,8 @@ package io.socketdoctor.runtime;
 import io.socketdoctor.classify.Facts;
 import io.socketdoctor.classify.Op;
 import io.socketdoctor.install.HookSite;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -10,6 +12,7 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.channels.AsynchronousServerSocketChannel;
 import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
@@ -62,6 +65,20 @@ final class ConnectionFacts {
                 ServerSocketChannel ch = (ServerSocketChannel) self;
                 closed = !ch.isOpen();
                 local = closed ? null : format(ch.getLocalAddress());
+            } else if (self instanceof DatagramChannel) {
+                DatagramChannel ch = (DatagramChannel) self;
+                closed = !ch.isOpen();
+                if (!closed) {
+                    local = format(ch.getLocalAddress());
+                    remote = format(ch.getRemoteAddress()); // the connected peer, if connected
+                }
+            } else if (self instanceof DatagramSocket) {
+                DatagramSocket s = (DatagramSocket) self;
+                closed = s.isClosed();
+                if (!closed) {
+                    local = format(s.getLocalSocketAddress());
+                    remote = format(s.getRemoteSocketAddress());
+                }
             }
         } catch (Exception | LinkageError ignored) {
             // A half-built or exotic socket: report what we have.
@@ -69,11 +86,23 @@ final class ConnectionFacts {
         if (detail instanceof SocketAddress) {
             if (site.op() == Op.BIND) {
                 local = format((SocketAddress) detail);
-            } else if (site.op() == Op.CONNECT) {
-                remote = format((SocketAddress) detail);
+            } else if (site.op() == Op.CONNECT || remote == null && site.op() == Op.WRITE) {
+                remote = format((SocketAddress) detail); // also the target of an unconnected send
             }
+        } else if (detail instanceof DatagramPacket && remote == null) {
+            remote = targetOf((DatagramPacket) detail);
         }
         return new Facts(local, remote, outputShutdown, closed);
+    }
+
+    /** Where an unconnected {@code DatagramSocket.send} was sending this packet, or null. */
+    private static String targetOf(DatagramPacket packet) {
+        try {
+            InetAddress address = packet.getAddress();
+            return address == null ? null : format(new InetSocketAddress(address, packet.getPort()));
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** {@code 127.0.0.1:8080}, {@code [::1]:8080}, or {@code name:port} for an unresolved address. */

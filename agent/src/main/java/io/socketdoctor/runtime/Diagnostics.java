@@ -247,7 +247,8 @@ public final class Diagnostics implements Tracker.NoticeSink {
                 errno == null ? null : errno.symbol(), errno == null ? null : errno.code(platform),
                 d.confidence(), d.cause(), site.op().label(), api.label(), thrown.getClass().getName(),
                 EventText.capped(thrown.getMessage()), facts.local(), facts.remote(),
-                Histories.render(d.diagnosis(), history, now, 0), Histories.render(d.hint(), history, now, 0),
+                withPeer(Histories.render(d.diagnosis(), history, now, 0), facts.remote()),
+                withPeer(Histories.render(d.hint(), history, now, 0), facts.remote()),
                 threadName(), callSite(site, thrown), history, null);
         enricher.enrich(thrown, event);
         if (r != null) {
@@ -271,6 +272,14 @@ public final class Diagnostics implements Tracker.NoticeSink {
             frame = CallSite.ofCurrentThread();
         }
         return frame;
+    }
+
+    /** A rule's {@code {peer}}: the remote (or target) address of the failure, where known. */
+    static String withPeer(String text, String remote) {
+        if (text.indexOf("{peer}") < 0) {
+            return text;
+        }
+        return text.replace("{peer}", remote == null ? "the peer" : remote);
     }
 
     public ConnectionRecord.AddressReader addressReader() {

@@ -1,5 +1,6 @@
 package io.socketdoctor.track;
 
+import io.socketdoctor.classify.Api;
 import io.socketdoctor.event.Event;
 import io.socketdoctor.event.EventSink;
 
@@ -39,6 +40,9 @@ public final class KernelStateLookup implements EventSink.Decorator {
 
     @Override
     public Event decorate(Event event) {
+        if (Api.DATAGRAM.label().equals(event.api())) {
+            return event; // UDP: no TCP state to look up ("GONE" would be a lie), and no /proc read
+        }
         // (No kernel.available() here: it is a file-system call; snapshot() checks it when it reads.)
         if (event.tcp() != null || event.local() == null || event.remote() == null) {
             return event;
@@ -54,7 +58,7 @@ public final class KernelStateLookup implements EventSink.Decorator {
 
     @Override
     public long holdNanos(Event event) {
-        if (event.tcp() != null || event.local() == null || event.remote() == null || !readable) {
+        if (Api.DATAGRAM.label().equals(event.api()) || event.tcp() != null || event.local() == null || event.remote() == null || !readable) {
             return 0;
         }
         long now = System.nanoTime();

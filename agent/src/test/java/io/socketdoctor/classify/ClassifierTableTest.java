@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -236,6 +237,19 @@ class ClassifierTableTest {
             c(Op.CONNECT, se("Address family not supported by protocol"), "address_family_not_supported", "EAFNOSUPPORT", EXACT),
             c(Op.CREATE, se("Protocol family unavailable"), "address_family_not_supported", "EAFNOSUPPORT", EXACT),
 
+            // ---- UDP (DatagramChannel, DatagramSocket), as measured on JDK 17 and 25 ----
+            c(Op.READ, new PortUnreachableException(), "port_unreachable", "ECONNREFUSED", EXACT),
+            c(Op.WRITE, new PortUnreachableException(), "port_unreachable", "ECONNREFUSED", EXACT),
+            c(Op.READ, new PortUnreachableException("ICMP Port Unreachable"), "port_unreachable", "ECONNREFUSED", EXACT),
+            c(Op.WRITE, se("Message too long"), "message_too_long", "EMSGSIZE", EXACT), // DatagramChannel.send
+            c(Op.WRITE, io("Message too long"), "message_too_long", "EMSGSIZE", EXACT), // DatagramChannel.write
+            c(Op.WRITE, se("A message sent on a datagram socket was larger than the internal message buffer or some "
+                    + "other network limit"), "message_too_long", "EMSGSIZE", EXACT),
+            c(Op.READ, new SocketTimeoutException("Receive timed out"), "receive_timeout_jdk", NO_ERRNO, EXACT),
+            c(Op.WRITE, se("Network is unreachable"), "network_unreachable", "ENETUNREACH", EXACT),
+            c(Op.WRITE, new NoRouteToHostException("No route to host"), "host_unreachable", "EHOSTUNREACH", EXACT),
+            c(Op.WRITE, se("Socket closed"), "socket_closed", NO_ERRNO, EXACT), // DatagramSocket.send after close
+
             // ---- no rule: no guess ----
             c(Op.READ, se("Something odd happened"), null, null, null),
             c(Op.READ, new SocketException(), null, null, null),
@@ -269,7 +283,7 @@ class ClassifierTableTest {
         missing.removeAll(hit);
         assertTrue(missing.isEmpty(), "rules without a test case: " + missing);
         assertEquals(allIds, hit);
-        assertEquals(66, allIds.size(), "rule count changed: add cases for new rules, then update this number");
+        assertEquals(69, allIds.size(), "rule count changed: add cases for new rules, then update this number");
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.socketdoctor.demo;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -10,6 +12,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -420,12 +423,61 @@ final class Scenarios {
         return failure == null ? Result.none() : Result.caught(failure);
     }
 
+    // UDP has no handshake: the datagram to a port where nobody listens is sent, the peer's kernel
+    // answers with ICMP port unreachable, and Linux reports it on the NEXT call of the connected
+    // channel: here the receive (PortUnreachableException, with a null message).
+    static Result udp() throws Exception {
+        InetSocketAddress nobody = closedUdpPort();
+        try (DatagramChannel channel = DatagramChannel.open()) {
+            channel.connect(nobody);
+            channel.send(ByteBuffer.wrap(DATA), nobody);
+            pause(100); // the ICMP answer arrives at once on loopback
+            channel.configureBlocking(false); // so a missing ICMP can never block the demo
+            ByteBuffer buffer = ByteBuffer.allocate(64);
+            try {
+                for (int i = 0; i < 20; i++) {
+                    if (channel.receive(buffer) != null) {
+                        return Result.none();
+                    }
+                    pause(50);
+                }
+                return Result.none();
+            } catch (IOException e) {
+                return Result.caught(e);
+            }
+        }
+    }
+
+    // The same with java.net.DatagramSocket (on JDK 17+ an adaptor over a DatagramChannel).
+    static Result udpSocket() throws Exception {
+        InetSocketAddress nobody = closedUdpPort();
+        try (DatagramSocket socket = new DatagramSocket(0, Peer.LOOPBACK)) {
+            socket.connect(nobody);
+            socket.setSoTimeout(2000); // bounded even if no ICMP came back
+            socket.send(new DatagramPacket(DATA, DATA.length));
+            pause(100);
+            try {
+                socket.receive(new DatagramPacket(new byte[64], 64));
+                return Result.none();
+            } catch (IOException e) {
+                return Result.caught(e);
+            }
+        }
+    }
+
     // ---- helpers: setup only, never the failing call ----
 
     /** A loopback address where nothing listens: bind an ephemeral port, then release it. */
     private static InetSocketAddress closedPort() throws IOException {
         try (ServerSocket server = new ServerSocket(0, 50, Peer.LOOPBACK)) {
             return (InetSocketAddress) server.getLocalSocketAddress();
+        }
+    }
+
+    /** A loopback UDP port where nothing listens: bind an ephemeral port, then release it. */
+    private static InetSocketAddress closedUdpPort() throws IOException {
+        try (DatagramSocket socket = new DatagramSocket(0, Peer.LOOPBACK)) {
+            return (InetSocketAddress) socket.getLocalSocketAddress();
         }
     }
 

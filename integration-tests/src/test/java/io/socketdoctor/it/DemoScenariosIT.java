@@ -59,6 +59,8 @@ class DemoScenariosIT {
                 expect("channel-write-after-shutdown", "write_after_own_shutdown_channel", "", "write", "channel"),
                 expect("socket-write-after-shutdown", "write_after_own_shutdown", "EPIPE", "write", "socket"),
                 expect("channel-connection-refused", "refused", "ECONNREFUSED", "connect", "channel"),
+                expect("udp", "port_unreachable", "ECONNREFUSED", "read", "datagram"),
+                expect("udp-socket", "port_unreachable", "ECONNREFUSED", "read", "datagram"),
                 // JDK 17 throws AsynchronousCloseException here, JDK 25 ClosedChannelException.
                 expect("server-channel-accept-closed", feature >= 25 ? "channel_closed" : "async_close_accept", "",
                         "accept", "server_channel"),
@@ -120,6 +122,11 @@ class DemoScenariosIT {
         assertEquals("exact", refused.get("confidence"));
         assertEquals(111L, refused.get("errno_code"));
         assertEquals("inferred", all.atSite("unsupportedOption").get(0).get("confidence"));
+        Map<String, Object> udp = all.atSite("udp").get(0);
+        assertTrue(((String) udp.get("remote")).startsWith("127.0.0.1:"), udp::toString);
+        assertTrue(((String) udp.get("diagnosis")).contains("sent to " + udp.get("remote") + " was answered with ICMP"),
+                udp::toString);
+        assertEquals(null, udp.get("tcp_state"), udp::toString);
     }
 
     @ParameterizedTest(name = "{0}")
