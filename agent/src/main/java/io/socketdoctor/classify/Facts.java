@@ -12,20 +12,33 @@ package io.socketdoctor.classify;
  * @param resetSeen      an earlier operation on this connection already failed with a reset
  * @param idle           the connection had no I/O for at least {@code idle.after} before this
  * @param freshAccept    accepted by this side moments ago, and nothing read from it yet
+ * @param tls            {@link #TLS_HANDSHAKE} or {@link #TLS_ESTABLISHED} when the failing socket I/O was
+ *                       done by the JDK's TLS layer ({@code SSLSocket}), else null
  */
 public record Facts(String local, String remote, boolean outputShutdown, boolean closed,
-                    boolean eofSeen, boolean resetSeen, boolean idle, boolean freshAccept) {
+                    boolean eofSeen, boolean resetSeen, boolean idle, boolean freshAccept, String tls) {
+
+    /** The TLS layer was still handshaking (its own records, or the application's first I/O waiting for it). */
+    public static final String TLS_HANDSHAKE = "handshake";
+    /** The handshake was done: the I/O carried the application's data. */
+    public static final String TLS_ESTABLISHED = "established";
 
     public static final Facts NONE = new Facts(null, null, false, false);
 
     /** Facts without any connection history. */
     public Facts(String local, String remote, boolean outputShutdown, boolean closed) {
-        this(local, remote, outputShutdown, closed, false, false, false, false);
+        this(local, remote, outputShutdown, closed, false, false, false, false, null);
+    }
+
+    /** Facts of a plain (not TLS) connection. */
+    public Facts(String local, String remote, boolean outputShutdown, boolean closed,
+                 boolean eofSeen, boolean resetSeen, boolean idle, boolean freshAccept) {
+        this(local, remote, outputShutdown, closed, eofSeen, resetSeen, idle, freshAccept, null);
     }
 
     /** A condition a rule may require, named in the table's last column. */
     public enum Condition {
-        OUTPUT_SHUTDOWN, CLOSED, AFTER_EOF, AFTER_RESET, IDLE, FRESH_ACCEPT;
+        OUTPUT_SHUTDOWN, CLOSED, AFTER_EOF, AFTER_RESET, IDLE, FRESH_ACCEPT, TLS_HANDSHAKE;
 
         boolean holds(Facts facts) {
             return switch (this) {
@@ -36,6 +49,7 @@ public record Facts(String local, String remote, boolean outputShutdown, boolean
                 case AFTER_RESET -> facts.resetSeen();
                 case IDLE -> facts.idle();
                 case FRESH_ACCEPT -> facts.freshAccept();
+                case TLS_HANDSHAKE -> Facts.TLS_HANDSHAKE.equals(facts.tls());
             };
         }
     }

@@ -15,10 +15,13 @@ import java.time.Instant;
  * @param site       first stack frame outside the JDK, e.g. {@code com.acme.Client.send(Client.java:42)}
  * @param history    what the connection went through, or null where it was not tracked
  * @param tcp        the kernel's view of the connection, or null where not known
+ * @param tls        {@code handshake} or {@code established} when the socket I/O was the JDK's TLS layer's
+ *                   ({@code SSLSocket}), null for plain sockets (the JSON line then has no {@code tls} field)
  */
 public record Event(Instant ts, String type, String errno, Integer errnoCode, String confidence, String cause,
                     String op, String api, String exception, String message, String local, String remote,
-                    String diagnosis, String hint, String thread, String site, History history, TcpState tcp) {
+                    String diagnosis, String hint, String thread, String site, History history, TcpState tcp,
+                    String tls) {
 
     public static final String SOCKET_ERROR = "socket_error";
 
@@ -27,7 +30,15 @@ public record Event(Instant ts, String type, String errno, Integer errnoCode, St
                  String op, String api, String exception, String message, String local, String remote,
                  String diagnosis, String hint, String thread, String site) {
         this(ts, type, errno, errnoCode, confidence, cause, op, api, exception, message, local, remote,
-                diagnosis, hint, thread, site, null, null);
+                diagnosis, hint, thread, site, null, null, null);
+    }
+
+    /** An event of a plain (not TLS) connection. */
+    public Event(Instant ts, String type, String errno, Integer errnoCode, String confidence, String cause,
+                 String op, String api, String exception, String message, String local, String remote,
+                 String diagnosis, String hint, String thread, String site, History history, TcpState tcp) {
+        this(ts, type, errno, errnoCode, confidence, cause, op, api, exception, message, local, remote,
+                diagnosis, hint, thread, site, history, tcp, null);
     }
 
     /**
@@ -57,7 +68,7 @@ public record Event(Instant ts, String type, String errno, Integer errnoCode, St
 
     public Event withTcp(TcpState tcp) {
         return new Event(ts, type, errno, errnoCode, confidence, cause, op, api, exception, message, local, remote,
-                diagnosis, hint, thread, site, history, tcp);
+                diagnosis, hint, thread, site, history, tcp, tls);
     }
 
     /** The key the log's rate limit counts by: the errno, else the cause, else "unknown". */

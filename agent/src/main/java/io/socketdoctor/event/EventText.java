@@ -68,6 +68,9 @@ public final class EventText {
 
     private static StringBuilder headline(StringBuilder out, Event e) {
         what(out, e).append(" on ").append(e.op()).append(' ').append(e.api());
+        if (e.tls() != null) {
+            out.append(" (TLS ").append(e.tls()).append(')');
+        }
         if (e.local() != null) {
             out.append(' ').append(e.local());
         }

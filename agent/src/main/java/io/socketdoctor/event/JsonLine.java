@@ -18,6 +18,9 @@ public final class JsonLine {
         field(out, "cause", e.cause());
         field(out, "op", e.op());
         field(out, "api", e.api());
+        if (e.tls() != null) {
+            field(out, "tls", e.tls()); // only on TLS connections: plain sockets' lines stay as they were
+        }
         field(out, "exception", e.exception());
         field(out, "message", EventText.capped(e.message()));
         field(out, "local", e.local());

@@ -81,6 +81,8 @@ public final class HookSites {
     private static final String DATAGRAM_CLASS = "sun.nio.ch.DatagramChannelImpl";
     private static final String DATAGRAM_ADAPTOR = "sun.nio.ch.DatagramSocketAdaptor";
     private static final String PACKET = "java.net.DatagramPacket";
+    /** The JDK's SSLSocket: its records go through the Socket streams above; only its handshake is hooked. */
+    private static final String TLS_SOCKET = "sun.security.ssl.SSLSocketImpl";
 
     public static final List<HookSite> ALL;
 
@@ -187,6 +189,10 @@ public final class HookSites {
         t.add(PROVIDER, "openDatagramChannel", CREATE, DATAGRAM, INSTANCE);
         t.add(PROVIDER, "openDatagramChannel", CREATE, DATAGRAM, INSTANCE_AND_ARGUMENT, "java.net.ProtocolFamily");
         t.add(PROVIDER, "openUninterruptibleDatagramChannel", CREATE, DATAGRAM, INSTANCE);
+        // TLS (SSLSocket): the peer's EOF during the handshake becomes an SSLHandshakeException that no
+        // socket site sees; every handshake (explicit, or started by the first read or write) runs in
+        // startHandshake(boolean). Failures that passed through a socket site are not reported again.
+        t.add(TLS_SOCKET, "startHandshake", READ, SOCKET, INSTANCE, "boolean");
         ALL = Collections.unmodifiableList(t.sites);
     }
 
@@ -196,6 +202,11 @@ public final class HookSites {
     /** The site with this id, or null for an id this table does not have (e.g. the warm-up's). */
     public static HookSite byId(int id) {
         return id >= 0 && id < ALL.size() ? ALL.get(id) : null;
+    }
+
+    /** The TLS handshake site: reports only the peer's EOF during the handshake (see {@code Diagnostics}). */
+    public static boolean isTlsHandshake(HookSite site) {
+        return site.type().equals(TLS_SOCKET);
     }
 
     private static final class Table {

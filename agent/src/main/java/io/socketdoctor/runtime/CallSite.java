@@ -39,7 +39,7 @@ final class CallSite {
         }
     }
 
-    private static boolean isJdkClass(String c) {
+    static boolean isJdkClass(String c) {
         return c.startsWith("java.") || c.startsWith("javax.") || c.startsWith("jdk.") || c.startsWith("sun.")
                 || c.startsWith("com.sun.");
     }
@@ -72,7 +72,7 @@ final class CallSite {
         "io.socketdoctor.export.", "io.socketdoctor.install.", "io.socketdoctor.runtime.", "io.socketdoctor.shaded.",
         "io.socketdoctor.track."};
 
-    private static boolean isAgent(String className) {
+    static boolean isAgent(String className) {
         if (!className.startsWith("io.socketdoctor.")) {
             return false;
         }

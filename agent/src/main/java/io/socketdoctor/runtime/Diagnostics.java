@@ -116,14 +116,20 @@ public final class Diagnostics implements Tracker.NoticeSink {
         state.busy = true;
         long started = System.nanoTime();
         try {
-            state.last = new WeakReference<>(thrown);
             HookSite site = HookSites.byId(siteId);
             if (site != null) {
                 if (testFault != null) {
                     testFault("onError");
                 }
-                diagnose(site, self, detail, thrown, true);
+                String tls = site.op() == Op.READ || site.op() == Op.WRITE ? TlsContext.of(thrown) : null;
+                if (TlsContext.INTERNAL.equals(tls)
+                        || HookSites.isTlsHandshake(site) && !peerClosedDuringHandshake(thrown, state)) {
+                    return; // the TLS layer's own alert write, or a TLS failure already reported (or not a socket's)
+                }
+                state.last = new WeakReference<>(thrown);
+                diagnose(site, self, detail, thrown, tls, true);
             } else if (siteId == WARM_UP_SITE) {
+                state.last = new WeakReference<>(thrown);
                 warmUp(thrown);
             }
         } catch (Throwable failure) {
@@ -148,6 +154,9 @@ public final class Diagnostics implements Tracker.NoticeSink {
         try {
             if (testFault != null) {
                 testFault("onEvent");
+            }
+            if (event == Bridge.WRITE_WARNING && TlsContext.INTERNAL.equals(TlsContext.ofCurrentThread())) {
+                return; // the TLS layer's alert or close_notify after the peer left, not the application's write
             }
             handleEvent(site, connection, detail, event, System.currentTimeMillis(), true);
         } catch (Throwable failure) {
@@ -223,7 +232,25 @@ public final class Diagnostics implements Tracker.NoticeSink {
                 threadName(), notice.site(), history, null);
     }
 
-    private Event diagnose(HookSite site, Object self, Object detail, Throwable thrown, boolean emit) {
+    /**
+     * At the TLS handshake site ({@code SSLSocketImpl.startHandshake}): only a failure that the socket
+     * sites could not report, the peer's EOF during the handshake (an {@code EOFException} in the cause
+     * chain). A socket failure passing through (rethrown or wrapped) was reported where it happened;
+     * TLS-level failures (certificates, alerts) are not socket failures.
+     */
+    private static boolean peerClosedDuringHandshake(Throwable thrown, PerThread state) {
+        boolean eof = false;
+        Throwable t = thrown;
+        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+            if (state.isLast(t)) {
+                return false;
+            }
+            eof |= t instanceof java.io.EOFException;
+        }
+        return eof;
+    }
+
+    private Event diagnose(HookSite site, Object self, Object detail, Throwable thrown, String tls, boolean emit) {
         long now = System.currentTimeMillis();
         Api api = apiOf(site, detail);
         Facts facts = ConnectionFacts.of(self, detail, site);
@@ -241,6 +268,10 @@ public final class Diagnostics implements Tracker.NoticeSink {
                 }
             }
         }
+        if (tls != null) {
+            facts = new Facts(facts.local(), facts.remote(), facts.outputShutdown(), facts.closed(), facts.eofSeen(),
+                    facts.resetSeen(), facts.idle(), facts.freshAccept(), tls);
+        }
         Diagnosis d = classifier.classify(site.op(), thrown, facts);
         Errno errno = d.errno();
         Event event = new Event(Instant.ofEpochMilli(now), Event.SOCKET_ERROR,
@@ -249,7 +280,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
                 EventText.capped(thrown.getMessage()), facts.local(), facts.remote(),
                 withPeer(Histories.render(d.diagnosis(), history, now, 0), facts.remote()),
                 withPeer(Histories.render(d.hint(), history, now, 0), facts.remote()),
-                threadName(), callSite(site, thrown), history, null);
+                threadName(), callSite(site, thrown), history, null, tls);
         enricher.enrich(thrown, event);
         if (r != null) {
             tracker.failed(r, errno == null ? null : errno.symbol(), now);
@@ -311,7 +342,9 @@ public final class Diagnostics implements Tracker.NoticeSink {
         if (r != null) {
             eventOf(new Tracker.Notice("write_after_peer_close", Op.WRITE, r, null, 0));
         }
-        sink.warmUp(diagnose(read, socket, null, thrown, false));
+        sink.warmUp(diagnose(read, socket, null, thrown, TlsContext.of(thrown), false));
+        TlsContext.ofCurrentThread();
+        peerClosedDuringHandshake(thrown, perThread.get());
         new ThrownSite(thrown).get();
         tracker.onEvent(socket, read.api(), Op.CLOSE, Bridge.CLOSED, null, null, StackSite.INSTANCE, now);
     }

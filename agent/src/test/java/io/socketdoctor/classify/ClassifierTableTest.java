@@ -56,6 +56,10 @@ class ClassifierTableTest {
     private static final Facts AFTER_RESET = new Facts("10.0.0.1:40000", "10.0.0.2:80", false, false, false, true, false, false);
     private static final Facts IDLE = new Facts("10.0.0.1:40000", "10.0.0.2:80", false, false, false, false, true, false);
     private static final Facts FRESH_ACCEPT = new Facts("10.0.0.2:80", "10.0.0.1:40000", false, false, false, false, false, true);
+    /** The I/O was an SSLSocket's: during its TLS handshake, or with the session established. */
+    private static final Facts TLS_HANDSHAKE = new Facts("10.0.0.1:40000", "10.0.0.2:443", false, false, false, false, false, false, Facts.TLS_HANDSHAKE);
+    private static final Facts TLS_ESTABLISHED = new Facts("10.0.0.1:40000", "10.0.0.2:443", false, false, false, false, false, false, Facts.TLS_ESTABLISHED);
+    private static final Facts TLS_HANDSHAKE_FRESH_ACCEPT = new Facts("10.0.0.2:443", "10.0.0.1:40000", false, false, false, false, false, true, Facts.TLS_HANDSHAKE);
 
     private static final String EXACT = "exact";
     private static final String INFERRED = "inferred";
@@ -73,6 +77,9 @@ class ClassifierTableTest {
         @Override
         public String toString() {
             String facts = this.facts.outputShutdown() ? " [output_shutdown]" : this.facts.closed() ? " [closed]" : "";
+            if (this.facts.tls() != null) {
+                facts += " [tls " + this.facts.tls() + (this.facts.freshAccept() ? ", fresh_accept]" : "]");
+            }
             String msg = thrown.getMessage() == null ? "null" : '"' + thrown.getMessage() + '"';
             return op.label() + " " + thrown.getClass().getSimpleName() + " " + msg + facts + " -> " + cause;
         }
@@ -175,6 +182,19 @@ class ClassifierTableTest {
             c(Op.WRITE, io("Connection reset by peer"), IDLE, "peer_reset_write_after_idle", "ECONNRESET", EXACT),
             c(Op.READ, se("Connection reset"), IDLE, "peer_reset_read_after_idle", "ECONNRESET", EXACT),
             c(Op.READ, se("Connection reset"), FRESH_ACCEPT, "peer_reset_read_fresh_accept", "ECONNRESET", EXACT),
+            // ---- TLS (SSLSocket): the phase the socket I/O was in ----
+            c(Op.READ, se("Connection reset"), TLS_HANDSHAKE, "peer_reset_read_tls_handshake", "ECONNRESET", EXACT),
+            c(Op.READ, se("Connection reset"), TLS_ESTABLISHED, "peer_reset_read", "ECONNRESET", EXACT),
+            // a server whose client reset right after the accept: the queued client, not TLS
+            c(Op.READ, se("Connection reset"), TLS_HANDSHAKE_FRESH_ACCEPT, "peer_reset_read_fresh_accept", "ECONNRESET", EXACT),
+            c(Op.WRITE, se("Connection reset by peer"), TLS_HANDSHAKE, "peer_reset_write_tls_handshake", "ECONNRESET", EXACT),
+            c(Op.WRITE, se(WIN_RESET), TLS_HANDSHAKE, "peer_reset_write_tls_handshake", "ECONNRESET", EXACT),
+            c(Op.WRITE, se("Connection reset by peer"), TLS_ESTABLISHED, "peer_reset_write", "ECONNRESET", EXACT),
+            c(Op.WRITE, se("Broken pipe"), TLS_HANDSHAKE, "broken_pipe", "EPIPE", EXACT),
+            c(Op.READ, new javax.net.ssl.SSLHandshakeException("Remote host terminated the handshake"), TLS_HANDSHAKE,
+                    "tls_handshake_peer_closed", NO_ERRNO, EXACT),
+            c(Op.READ, new javax.net.ssl.SSLHandshakeException("PKIX path building failed"), TLS_HANDSHAKE,
+                    null, NO_ERRNO, null),
             c(Op.WRITE, se("Cannot send after transport endpoint shutdown"), "send_after_shutdown", "ESHUTDOWN", EXACT),
             c(Op.WRITE, io("Broken pipe"), "broken_pipe", "EPIPE", EXACT),
             c(Op.WRITE, se("Broken pipe (Write failed)"), "broken_pipe", "EPIPE", EXACT),
@@ -283,7 +303,7 @@ class ClassifierTableTest {
         missing.removeAll(hit);
         assertTrue(missing.isEmpty(), "rules without a test case: " + missing);
         assertEquals(allIds, hit);
-        assertEquals(69, allIds.size(), "rule count changed: add cases for new rules, then update this number");
+        assertEquals(72, allIds.size(), "rule count changed: add cases for new rules, then update this number");
     }
 
     @Test

@@ -39,6 +39,18 @@ class EventTextTest {
     }
 
     @Test
+    void aTlsEventNamesItsPhaseInTheHeadline() {
+        Event e = reset();
+        Event tls = new Event(TS, e.type(), e.errno(), e.errnoCode(), e.confidence(), "peer_reset_read_tls_handshake",
+                e.op(), e.api(), e.exception(), e.message(), e.local(), e.remote(), DIAGNOSIS, HINT, e.thread(),
+                e.site(), null, null, "handshake");
+        assertTrue(EventText.logLine(tls).startsWith("[socket-doctor] ECONNRESET (errno 104, peer_reset_read_tls_handshake)"
+                + " on read socket (TLS handshake) 10.0.0.1:40000 -> 10.0.0.2:80: "), EventText.logLine(tls));
+        assertTrue(EventText.note(tls).contains(" on read socket (TLS handshake) "), EventText.note(tls));
+        assertFalse(EventText.logLine(e).contains("TLS"), "plain sockets say nothing about TLS");
+    }
+
+    @Test
     void anEventWithoutErrnoSaysSo() {
         String line = EventText.logLine(readTimeout());
         assertTrue(line.startsWith("[socket-doctor] read_timeout_jdk (no errno) on read socket "), line);

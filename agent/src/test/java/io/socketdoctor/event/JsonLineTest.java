@@ -29,6 +29,25 @@ class JsonLineTest {
                 "com.acme.Client.send(Client.java:42)");
     }
 
+    /** The tls field appears only on TLS connections, after api; a plain socket's line is unchanged. */
+    @Test
+    void theTlsFieldIsThereOnlyForTls() {
+        Event plain = reset();
+        Event tls = new Event(plain.ts(), plain.type(), plain.errno(), plain.errnoCode(), plain.confidence(),
+                "peer_reset_read_tls_handshake", plain.op(), plain.api(), plain.exception(), plain.message(),
+                plain.local(), plain.remote(), plain.diagnosis(), plain.hint(), plain.thread(), plain.site(),
+                null, null, "handshake");
+        assertFalse(JsonLine.format(plain).contains("\"tls\""), JsonLine.format(plain));
+        String line = JsonLine.format(tls);
+        Map<String, Object> json = Json.parseObject(line);
+        assertEquals("handshake", json.get("tls"));
+        assertEquals(FIELDS.size() + 1, json.size());
+        assertTrue(line.contains("\"api\":\"socket\",\"tls\":\"handshake\",\"exception\""), line);
+        assertEquals("established", Json.parseObject(JsonLine.format(new Event(plain.ts(), plain.type(), null, null,
+                null, null, "write", "socket", null, null, null, null, "d.", "h.", "main", null, null, null,
+                "established").withTcp(new Event.TcpState("GONE", null, null)))).get("tls"), "withTcp keeps tls");
+    }
+
     @Test
     void aFullEventHasEveryFieldWithItsValue() {
         String line = JsonLine.format(reset());

@@ -37,6 +37,16 @@ final class Peer implements AutoCloseable {
         accepted.close();
     };
 
+    /**
+     * Reads what the client sends first (one buffer, at most 2 s), then resets: a server that refuses
+     * the client's opening, such as a TLS ClientHello it does not accept. Start it with {@link #letGo()}.
+     */
+    static final Part READ_THEN_RESET = accepted -> {
+        accepted.setSoTimeout(2000);
+        accepted.getInputStream().read(new byte[16384]);
+        RESET.play(accepted);
+    };
+
     private final ServerSocket server;
     private final Thread thread;
     private final CountDownLatch acceptDone = new CountDownLatch(1);
@@ -98,6 +108,11 @@ final class Peer implements AutoCloseable {
     void act() throws InterruptedException {
         go.countDown();
         played.await(2, TimeUnit.SECONDS);
+    }
+
+    /** Lets the peer play its part now, without waiting for it: for a part that waits for this side. */
+    void letGo() {
+        go.countDown();
     }
 
     @Override

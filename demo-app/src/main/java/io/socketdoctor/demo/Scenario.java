@@ -58,6 +58,8 @@ record Scenario(String name, String description, Callable<Result> body) {
                     "DatagramChannel connected to a port where nobody listens: send, then receive", Scenarios::udp),
             new Scenario("udp-socket",
                     "the same with a connected DatagramSocket", Scenarios::udpSocket),
+            new Scenario("tls-reset-during-handshake",
+                    "TLS client; the server reads our ClientHello and resets (RST)", Scenarios::tlsResetDuringHandshake),
             new Scenario("too-many-open-files",
                     "open ServerSocketChannels until the open-file limit (needs ulimit -n <= 4096)",
                     Scenarios::tooManyOpenFiles),

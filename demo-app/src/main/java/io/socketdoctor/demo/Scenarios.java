@@ -24,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * One method per scenario, named after the scenario in camelCase. The call that fails (read, write,
@@ -396,6 +398,23 @@ final class Scenarios {
             return Result.none();
         } catch (IOException e) {
             return Result.caught(e);
+        }
+    }
+
+    // A TLS client (the JDK's SSLSocket, layered over a connected Socket) meets a server that does not
+    // accept its ClientHello: the server resets the connection. The TLS layer reads through the plain
+    // Socket, so the reset is diagnosed there, with tls=handshake.
+    static Result tlsResetDuringHandshake() throws Exception {
+        SSLSocketFactory factory = (SSLSocketFactory) SSLSocketFactory.getDefault(); // loads the trust store: slow once
+        try (Peer peer = Peer.start(Peer.READ_THEN_RESET); Socket plain = peer.connect()) {
+            plain.setSoTimeout(2000);
+            try (SSLSocket tls = (SSLSocket) factory.createSocket(plain, "127.0.0.1", peer.address().getPort(), true)) {
+                peer.letGo(); // the peer now waits for our ClientHello
+                tls.startHandshake();
+                return Result.none();
+            } catch (IOException e) {
+                return Result.caught(e);
+            }
         }
     }
 

@@ -65,7 +65,9 @@ class DemoScenariosIT {
                 expect("server-channel-accept-closed", feature >= 25 ? "channel_closed" : "async_close_accept", "",
                         "accept", "server_channel"),
                 expect("async-reset-during-read", "peer_reset_read", "ECONNRESET", "read", "async"),
-                expect("async-write-after-reset", "peer_reset_write|broken_pipe", "ECONNRESET|EPIPE", "write", "async")));
+                expect("async-write-after-reset", "peer_reset_write|broken_pipe", "ECONNRESET|EPIPE", "write", "async"),
+                // the JDK's SSLSocket reads through the Socket streams: diagnosed there, with tls=handshake
+                expect("tls-reset-during-handshake", "peer_reset_read_tls_handshake", "ECONNRESET", "read", "socket")));
         if (feature >= 21) {
             list.add(expect("closed-by-interrupt-virtual", "closed_by_interrupt_virtual", "", "read", "socket"));
         }
@@ -89,7 +91,7 @@ class DemoScenariosIT {
         assertEquals(0, without.exitCode(), without::describe);
         assertEquals(0, with.exitCode(), with::describe);
         List<String> caughtWithout = demoLines(without);
-        assertEquals(29, caughtWithout.size(), without::describe);
+        assertEquals(32, caughtWithout.size(), without::describe);
         assertEquals(caughtWithout, demoLines(with), "the application must see the same exceptions\n" + with.describe());
 
         assertFalse(with.stderr().contains("not instrumented"), with::describe);
@@ -127,6 +129,8 @@ class DemoScenariosIT {
         assertTrue(((String) udp.get("diagnosis")).contains("sent to " + udp.get("remote") + " was answered with ICMP"),
                 udp::toString);
         assertEquals(null, udp.get("tcp_state"), udp::toString);
+        assertEquals("handshake", all.atSite("tlsResetDuringHandshake").get(0).get("tls"));
+        assertFalse(all.atSite("resetDuringRead").get(0).containsKey("tls"), "no tls field for a plain socket");
     }
 
     @ParameterizedTest(name = "{0}")
