@@ -85,6 +85,10 @@ public final class Session {
         bridge.error().invokeExact((Object) null, (Object) null, Diagnostics.WARM_UP_SITE,
                 Diagnostics.warmUpThrowable());
         bridge.event().invokeExact(new Object(), (Object) null, Diagnostics.WARM_UP_SITE, 0);
+        // Library transports (Netty's native ones) call this public class of the agent jar instead.
+        io.socketdoctor.bootstrap.LibraryBridge.setNettyHandler(diagnostics.nettyHandle());
+        io.socketdoctor.bootstrap.LibraryBridge.nettyError("read", -104, Diagnostics.warmUpThrowable(),
+                io.socketdoctor.bootstrap.LibraryBridge.WARM_UP);
         stats.reset();
         // prometheus=[host:]port: before the instrumentation, so the endpoint's own first accept is not the application's.
         MetricsExporter metrics = MetricsExporter.open(config, sink, diagnostics::markAgentThread);
@@ -111,6 +115,7 @@ public final class Session {
         bridge.onErrorSetter().invokeExact((MethodHandle) null);
         bridge.onEventSetter().invokeExact((MethodHandle) null);
         bridge.connectionsSetter().invokeExact((long[]) null);
+        io.socketdoctor.bootstrap.LibraryBridge.setNettyHandler(null);
     }
 
     /** Hands the connection table to the bridge, which stamps reads and writes into it. */

@@ -3,8 +3,10 @@ package io.socketdoctor.classify;
 import java.util.Locale;
 
 /**
- * Which JDK API the application used. The lower-case name is the event value. {@code DATAGRAM} is UDP:
- * {@code DatagramChannel} and {@code DatagramSocket} (an adaptor over the same channel on JDK 17+).
+ * Which API the application used: the JDK's, or a library's own transport that bypasses the JDK's
+ * socket classes ({@code NETTY}: Netty's native epoll, io_uring and kqueue transports). The
+ * lower-case name is the event value. {@code DATAGRAM} is UDP: {@code DatagramChannel} and
+ * {@code DatagramSocket} (an adaptor over the same channel on JDK 17+).
  */
 public enum Api {
     SOCKET, CHANNEL, SERVER_SOCKET, SERVER_CHANNEL,
@@ -12,11 +14,21 @@ public enum Api {
     ASYNC,
     /** {@code AsynchronousServerSocketChannel} */
     ASYNC_SERVER,
-    DATAGRAM;
+    DATAGRAM,
+    NETTY;
 
     private final String label = name().toLowerCase(Locale.ROOT);
 
     public String label() {
         return label;
+    }
+
+    /**
+     * Whether connections of this API are tracked (opened, closed, peer EOF: the connection
+     * metrics): the JDK's TCP APIs. UDP has no connections, and of a library transport only the
+     * failures are seen.
+     */
+    public boolean tracksConnections() {
+        return this != NETTY && this != DATAGRAM;
     }
 }

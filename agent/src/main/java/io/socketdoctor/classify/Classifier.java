@@ -87,4 +87,27 @@ public final class Classifier {
             return (type.hashCode() * 31 + op.hashCode()) * 31 + (message == null ? 0 : message.hashCode());
         }
     }
+
+    /**
+     * For a failure whose errno is known exactly (a native library handed it over, as Netty's
+     * native transports do): the first rule for that errno and operation whose condition holds,
+     * skipping rules tied to an exception type (those describe exceptions the JDK makes itself).
+     * The message is not consulted: it is the library's wording, not the JDK's. An errno no rule
+     * covers keeps the errno, with no cause.
+     */
+    public Diagnosis classifyErrno(Op op, Errno errno, Facts facts) {
+        if (errno == null) {
+            return Diagnosis.UNKNOWN;
+        }
+        for (Rule rule : rules) {
+            if (rule.errno() == errno && rule.exception() == null
+                    && (rule.ops().isEmpty() || rule.ops().contains(op))
+                    && (rule.condition() == null || rule.condition().holds(facts))) {
+                return rule.verdict();
+            }
+        }
+        return new Diagnosis(null, errno, "exact", "The operating system reported " + errno.symbol() + " ("
+                + errno.description() + ") for this call; Socket Doctor has no rule for it on this operation.",
+                Diagnosis.UNKNOWN.hint());
+    }
 }

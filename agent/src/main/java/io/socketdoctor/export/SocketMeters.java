@@ -68,8 +68,8 @@ final class SocketMeters {
 
     private void bindConnections() {
         for (Api api : Api.values()) {
-            if (api == Api.DATAGRAM) {
-                continue; // UDP has no connections: these counters would stay 0 for ever
+            if (!api.tracksConnections()) {
+                continue; // no series that could only ever read 0
             }
             for (ConnectionStats.Direction direction : ConnectionStats.Direction.values()) {
                 FunctionCounter.builder(OPENED, stats, s -> s.openedCount(api, direction))

@@ -125,6 +125,8 @@ public final class Installer {
                         return dynamicType;
                     });
         }
+        // Library classes (Netty's native transports), matched by name as they load: never a problem when absent.
+        builder = NettyHooks.addTo(builder);
         ResettableClassFileTransformer transformer = builder.installOn(inst);
 
         for (HookSite site : HookSites.ALL) {

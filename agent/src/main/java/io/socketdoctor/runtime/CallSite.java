@@ -44,6 +44,40 @@ final class CallSite {
                 || c.startsWith("com.sun.");
     }
 
+    /**
+     * For a failure inside a library's transport (Netty's native ones, whose exceptions often carry
+     * no stack trace): the first frame of the failure (else of the current thread) outside the JDK,
+     * the agent and the library's own packages ({@code marker}, e.g. {@code "io.netty."}), which on
+     * an event-loop thread does not exist; then the first library frame outside {@code internal}
+     * (the transport method that failed, e.g. {@code AbstractEpollStreamChannel$EpollStreamUnsafe.epollInReady}).
+     */
+    static String ofLibrary(Throwable thrown, String marker, String internal) {
+        StackTraceElement[] frames = thrown.getStackTrace();
+        if (frames.length == 0) {
+            frames = new Throwable().getStackTrace();
+        }
+        StackTraceElement library = null;
+        for (StackTraceElement frame : frames) {
+            if (isJdkOrAgent(frame)) {
+                continue;
+            }
+            String c = frame.getClassName();
+            if (!c.contains(marker)) {
+                return format(frame);
+            }
+            if (library == null && !c.contains(internal)) {
+                library = frame;
+            }
+        }
+        return library == null ? null : format(library);
+    }
+
+    private static String format(StackTraceElement frame) {
+        return frame.getClassName() + "." + frame.getMethodName() + "("
+                + (frame.getFileName() == null ? "Unknown Source" : frame.getFileName())
+                + (frame.getLineNumber() >= 0 ? ":" + frame.getLineNumber() : "") + ")";
+    }
+
     /** The first frame outside the JDK (and outside the agent), as {@code class.method(File.java:line)}. */
     static String of(Throwable thrown) {
         for (StackTraceElement frame : thrown.getStackTrace()) {

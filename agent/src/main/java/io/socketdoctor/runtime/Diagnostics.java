@@ -1,6 +1,7 @@
 package io.socketdoctor.runtime;
 
 import io.socketdoctor.bootstrap.Bridge;
+import io.socketdoctor.bootstrap.LibraryBridge;
 import io.socketdoctor.classify.Api;
 import io.socketdoctor.classify.Classifier;
 import io.socketdoctor.classify.Diagnosis;
@@ -44,6 +45,8 @@ public final class Diagnostics implements Tracker.NoticeSink {
     private final EventSink sink;
     private final Tracker tracker;
     private final Errno.Platform platform = Errno.Platform.current();
+    /** The catalogue by this platform's errno numbers: Netty hands over numbers, not messages. */
+    private final java.util.Map<Integer, Errno> errnoByCode = new java.util.HashMap<>();
     private final ThreadLocal<PerThread> perThread = new ThreadLocal<>() {
         @Override
         protected PerThread initialValue() {
@@ -75,6 +78,12 @@ public final class Diagnostics implements Tracker.NoticeSink {
     public Diagnostics(ErrorTable table, Config config, VarHandle detailMessage, EventSink sink, Tracker tracker) {
         this.table = table;
         this.classifier = new Classifier(table);
+        for (Errno errno : table.errnos().values()) {
+            Integer code = errno.code(platform);
+            if (code != null) {
+                errnoByCode.putIfAbsent(code, errno);
+            }
+        }
         this.enricher = new Enricher(config.enrich(), detailMessage);
         this.sink = sink;
         this.tracker = tracker;
@@ -93,6 +102,14 @@ public final class Diagnostics implements Tracker.NoticeSink {
         return MethodHandles.lookup()
                 .findVirtual(Diagnostics.class, "onEvent",
                         MethodType.methodType(void.class, Object.class, Object.class, int.class, int.class))
+                .bindTo(this);
+    }
+
+    /** {@code (String method, int negativeErrno, Throwable thrown, int flags) -> void}, bound to this instance, for {@link LibraryBridge}. */
+    public MethodHandle nettyHandle() throws ReflectiveOperationException {
+        return MethodHandles.lookup()
+                .findVirtual(Diagnostics.class, "onNettyError",
+                        MethodType.methodType(void.class, String.class, int.class, Throwable.class, int.class))
                 .bindTo(this);
     }
 
@@ -138,6 +155,76 @@ public final class Diagnostics implements Tracker.NoticeSink {
             state.busy = false;
             checkSlow(started);
         }
+    }
+
+    /**
+     * Netty's native transport failed the call {@code method} with errno {@code -negativeErrno}
+     * (see {@code install.NettyHooks}). The errno is Netty's own argument, so it is exact; the
+     * operation comes from the call's name; the connection is not known here (no history, no
+     * addresses). A failure reported by a nested site (the deprecated {@code ioResult} calls
+     * {@code newIOException}) is reported once; a pre-built exception thrown again is a new failure.
+     */
+    public void onNettyError(String method, int negativeErrno, Throwable thrown, int flags) {
+        if (!enabled) {
+            return;
+        }
+        PerThread state = perThread.get();
+        if (state.busy) {
+            return;
+        }
+        boolean cached = (flags & LibraryBridge.CACHED) != 0;
+        if (state.isLast(thrown)) {
+            if (cached) {
+                state.last = null; // the outer site of the failure just reported: the next throw of it is new
+            }
+            return;
+        }
+        Op op = NettyCalls.opOf(method);
+        if (op == null) {
+            return; // epoll_wait, io_uring_enter...: not a socket operation
+        }
+        state.busy = true;
+        long started = System.nanoTime();
+        try {
+            boolean warmUp = (flags & LibraryBridge.WARM_UP) != 0;
+            if (!cached && !warmUp) {
+                state.last = new WeakReference<>(thrown);
+            }
+            if (testFault != null && !warmUp) {
+                testFault("onNettyError");
+            }
+            Event event = diagnoseNetty(op, -negativeErrno, thrown);
+            if (!warmUp) {
+                if (!cached) {
+                    // A pre-built exception is shared by every failure of its kind: never grow it.
+                    enricher.enrich(thrown, event);
+                }
+                sink.offer(event);
+            } else {
+                sink.warmUp(event);
+            }
+        } catch (Throwable failure) {
+            fail(failure);
+        } finally {
+            state.busy = false;
+            checkSlow(started);
+        }
+    }
+
+    private Event diagnoseNetty(Op op, int code, Throwable thrown) {
+        long now = System.currentTimeMillis();
+        Errno errno = code > 0 ? errnoByCode.get(code) : null;
+        Diagnosis d = errno == null ? null : classifier.classifyErrno(op, errno, Facts.NONE);
+        String diagnosis = d != null ? d.diagnosis() : code > 0
+                ? "The operating system reported errno " + code + " for this call; Socket Doctor's catalogue does not name it."
+                : "Netty reported this failure without an errno.";
+        String hint = d != null ? d.hint()
+                : "Look up the errno (errno -l, or man 3 errno) and the exception's message.";
+        return new Event(Instant.ofEpochMilli(now), Event.SOCKET_ERROR,
+                errno == null ? null : errno.symbol(), code > 0 ? code : null,
+                d != null ? d.confidence() : null, d == null ? null : d.cause(), op.label(), Api.NETTY.label(),
+                thrown.getClass().getName(), EventText.capped(thrown.getMessage()), null, null,
+                diagnosis, hint, threadName(), CallSite.ofLibrary(thrown, "io.netty.", ".channel.unix."), null, null);
     }
 
     public void onEvent(Object connection, Object detail, int siteId, int event) {
