@@ -10,10 +10,8 @@ import io.socketdoctor.it.probe.DatagramProbe;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -186,23 +184,8 @@ class DatagramIT {
     }
 
     private static Set<String> loadedAroundFirstError(Jvm jvm, Path log, String agent) throws Exception {
-        Stream<String> agentArg = agent == null ? Stream.of() : Stream.of(agent);
-        Jvm.Result result = jvm.run(Stream.concat(agentArg, Stream.of("-Xlog:class+load=info:file=" + log,
-                "-cp", Jvm.testClasspath(), DatagramProbe.class.getName(), "first-error")).toList());
-        assertTrue(result.stdout().startsWith("first error: java.net.PortUnreachableException"), result::describe);
-        Set<String> loaded = new LinkedHashSet<>();
-        boolean inside = false;
-        for (String line : Files.readAllLines(log)) {
-            if (line.contains("DatagramProbe$BeforeFirstError")) {
-                inside = true;
-            } else if (line.contains("DatagramProbe$AfterFirstError")) {
-                return loaded;
-            } else if (inside) {
-                String[] words = line.substring(line.indexOf(']', line.indexOf("class,load")) + 1).trim().split(" ");
-                loaded.add(words[0].replaceAll("/0x[0-9a-f]+$", ""));
-            }
-        }
-        throw new AssertionError("markers not found in " + log + "\n" + result.describe());
+        return ClassLoads.aroundFirstError(jvm, log, agent, DatagramProbe.class,
+                "first error: java.net.PortUnreachableException");
     }
 
     // ---- checks ----
@@ -282,26 +265,7 @@ class DatagramIT {
 
     /** {@code ip netns exec <ns> <jdk>/bin/java <arguments>}: the child JVM sees only the namespace's network. */
     private static Jvm.Result runInNamespace(String ns, Jvm jvm, List<String> arguments) throws Exception {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns, jvm.home().resolve("bin/java").toString()));
-        command.addAll(arguments);
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().keySet().removeIf(k -> k.startsWith("SOCKETDOCTOR_") || k.equals("JAVA_TOOL_OPTIONS")
-                || k.equals("JDK_JAVA_OPTIONS") || k.equals("_JAVA_OPTIONS"));
-        Path out = Files.createTempFile("it-stdout", ".txt");
-        Path err = Files.createTempFile("it-stderr", ".txt");
-        builder.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process process = builder.start();
-        try {
-            if (!process.waitFor(90, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                fail("timed out: " + command + "\n" + Files.readString(out) + Files.readString(err));
-            }
-            return new Jvm.Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8), String.join(" ", command));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+        return jvm.runUnder(List.of("ip", "netns", "exec", ns), arguments);
     }
 
     private static void ip(String... args) throws Exception {

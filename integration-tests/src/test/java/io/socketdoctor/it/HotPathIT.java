@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.socketdoctor.it.probe.Probe;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -49,27 +47,8 @@ class HotPathIT {
     }
 
     private static Set<String> loadedAroundFirstError(Jvm jvm, Path log, String agent) throws Exception {
-        Stream<String> agentArg = agent == null ? Stream.of() : Stream.of(agent);
-        List<String> args = Stream.concat(agentArg, Stream.of("-Xlog:class+load=info:file=" + log,
-                "-cp", Jvm.testClasspath(), Probe.class.getName(), "first-error")).toList();
-        Jvm.Result result = jvm.run(args);
-        assertTrue(result.stdout().startsWith("first error: java.net.ConnectException: Connection refused"),
-                result::describe);
-        Set<String> loaded = new LinkedHashSet<>();
-        boolean inside = false;
-        for (String line : Files.readAllLines(log)) {
-            if (line.contains("Probe$BeforeFirstError")) {
-                inside = true;
-            } else if (line.contains("Probe$AfterFirstError")) {
-                return loaded;
-            } else if (inside) {
-                // "[0.123s][info][class,load] java.net.ConnectException source: jrt:/java.base"
-                String[] words = line.substring(line.indexOf(']', line.indexOf("class,load")) + 1).trim().split(" ");
-                // Hidden classes get a fresh suffix per run: compare by their stable prefix.
-                loaded.add(words[0].replaceAll("/0x[0-9a-f]+$", ""));
-            }
-        }
-        throw new AssertionError("markers not found in " + log + "\n" + result.describe());
+        return ClassLoads.aroundFirstError(jvm, log, agent, Probe.class,
+                "first error: java.net.ConnectException: Connection refused");
     }
 
     private static double value(Jvm.Result result, String key) {

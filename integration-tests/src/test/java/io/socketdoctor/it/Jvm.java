@@ -107,10 +107,13 @@ public final class Jvm {
 
     /** Runs {@code java <arguments>}, under {@code ulimit -n openFiles} when that is not null. */
     public Result run(List<String> arguments, Integer openFiles) throws Exception {
-        List<String> command = new ArrayList<>();
-        if (openFiles != null) {
-            command.addAll(List.of("bash", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "bash"));
-        }
+        return runUnder(openFiles == null ? List.of()
+                : List.of("bash", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "bash"), arguments);
+    }
+
+    /** Runs {@code <prefix> java <arguments>}, e.g. with {@code ip netns exec <ns>} as the prefix. */
+    public Result runUnder(List<String> prefix, List<String> arguments) throws Exception {
+        List<String> command = new ArrayList<>(prefix);
         command.add(home.resolve("bin/java").toString());
         command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command);
