@@ -30,9 +30,7 @@ final class CallSite {
                 StackWalker.StackFrame frame = it.next();
                 String c = frame.getClassName();
                 if (!isJdkClass(c) && !isAgent(c)) {
-                    return c + "." + frame.getMethodName() + "("
-                            + (frame.getFileName() == null ? "Unknown Source" : frame.getFileName())
-                            + (frame.getLineNumber() >= 0 ? ":" + frame.getLineNumber() : "") + ")";
+                    return format(c, frame.getMethodName(), frame.getFileName(), frame.getLineNumber());
                 }
             }
             return null;
@@ -73,18 +71,20 @@ final class CallSite {
     }
 
     private static String format(StackTraceElement frame) {
-        return frame.getClassName() + "." + frame.getMethodName() + "("
-                + (frame.getFileName() == null ? "Unknown Source" : frame.getFileName())
-                + (frame.getLineNumber() >= 0 ? ":" + frame.getLineNumber() : "") + ")";
+        return format(frame.getClassName(), frame.getMethodName(), frame.getFileName(), frame.getLineNumber());
+    }
+
+    /** {@code class.method(File.java:line)}, as in a stack trace. */
+    private static String format(String className, String method, String file, int line) {
+        return className + "." + method + "(" + (file == null ? "Unknown Source" : file)
+                + (line >= 0 ? ":" + line : "") + ")";
     }
 
     /** The first frame outside the JDK (and outside the agent), as {@code class.method(File.java:line)}. */
     static String of(Throwable thrown) {
         for (StackTraceElement frame : thrown.getStackTrace()) {
             if (!isJdkOrAgent(frame)) {
-                return frame.getClassName() + "." + frame.getMethodName() + "("
-                        + (frame.getFileName() == null ? "Unknown Source" : frame.getFileName())
-                        + (frame.getLineNumber() >= 0 ? ":" + frame.getLineNumber() : "") + ")";
+                return format(frame);
             }
         }
         return null;
@@ -96,8 +96,7 @@ final class CallSite {
             return true;
         }
         String c = frame.getClassName();
-        return c.startsWith("java.") || c.startsWith("javax.") || c.startsWith("jdk.") || c.startsWith("sun.")
-                || c.startsWith("com.sun.") || isAgent(c);
+        return isJdkClass(c) || isAgent(c);
     }
 
     /** The agent's own packages (not every io.socketdoctor package: the demo lives there too). */

@@ -314,8 +314,8 @@ public final class Diagnostics implements Tracker.NoticeSink {
         return new Event(Instant.ofEpochMilli(now), notice.note(), null, null, null, notice.note(),
                 notice.op().label(), r == null ? null : r.api.label(), null, null,
                 ends[0], ends[1],
-                Histories.render(note.diagnosis(), history, now, notice.figure()),
-                Histories.render(note.hint(), history, now, notice.figure()),
+                Histories.render(note.diagnosis(), history, now, notice.figure(), ends[1]),
+                Histories.render(note.hint(), history, now, notice.figure(), ends[1]),
                 threadName(), notice.site(), history, null);
     }
 
@@ -365,9 +365,9 @@ public final class Diagnostics implements Tracker.NoticeSink {
                 errno == null ? null : errno.symbol(), errno == null ? null : errno.code(platform),
                 d.confidence(), d.cause(), site.op().label(), api.label(), thrown.getClass().getName(),
                 EventText.capped(thrown.getMessage()), facts.local(), facts.remote(),
-                withPeer(Histories.render(d.diagnosis(), history, now, 0), facts.remote()),
-                withPeer(Histories.render(d.hint(), history, now, 0), facts.remote()),
-                threadName(), callSite(site, thrown), history, null, tls);
+                Histories.render(d.diagnosis(), history, now, 0, facts.remote()),
+                Histories.render(d.hint(), history, now, 0, facts.remote()),
+                threadName(), callSite(thrown), history, null, tls);
         enricher.enrich(thrown, event);
         if (r != null) {
             tracker.failed(r, errno == null ? null : errno.symbol(), now);
@@ -379,25 +379,15 @@ public final class Diagnostics implements Tracker.NoticeSink {
     }
 
     /**
-     * The application's frame of a failure: from the exception's stack trace; for asynchronous
-     * channels, whose exceptions are often made on another thread (or, for a pending accept failed
-     * by close, with an empty stack trace), else from the reporting thread's stack, e.g. the
-     * application's close() call (null on a group or timer thread, which run JDK frames only).
+     * The application's frame of a failure: from the exception's stack trace, else (an exception
+     * made on another thread, or one the JDK left without frames, as a pending async accept failed
+     * by close) from the reporting thread's stack, e.g. the application's close() call; null on a
+     * thread that runs JDK frames only (an async group or timer thread). For a synchronous failure
+     * both stacks share the application's frames, so the walk only runs when the first finds none.
      */
-    private static String callSite(HookSite site, Throwable thrown) {
+    private static String callSite(Throwable thrown) {
         String frame = CallSite.of(thrown);
-        if (frame == null && (site.api() == Api.ASYNC || site.api() == Api.ASYNC_SERVER)) {
-            frame = CallSite.ofCurrentThread();
-        }
-        return frame;
-    }
-
-    /** A rule's {@code {peer}}: the remote (or target) address of the failure, where known. */
-    static String withPeer(String text, String remote) {
-        if (text.indexOf("{peer}") < 0) {
-            return text;
-        }
-        return text.replace("{peer}", remote == null ? "the peer" : remote);
+        return frame != null ? frame : CallSite.ofCurrentThread();
     }
 
     public ConnectionRecord.AddressReader addressReader() {

@@ -40,14 +40,15 @@ public final class Histories {
 
     /**
      * Fills {@code {age}}, {@code {idle}}, {@code {eof_ago}}, {@code {eof_site}}, {@code {reset_ago}},
-     * and from a notice's figure {@code {count}} (a number) and {@code {quiet}} (milliseconds), in a
-     * diagnosis or hint.
+     * from a notice's figure {@code {count}} (a number) and {@code {quiet}} (milliseconds), and
+     * {@code {peer}} (the remote or target address, "the peer" when unknown), in a diagnosis or hint.
      */
-    public static String render(String text, Event.History h, long now, long figure) {
+    public static String render(String text, Event.History h, long now, long figure, String peer) {
         if (text.indexOf('{') < 0) {
             return text;
         }
-        String out = text.replace("{count}", Long.toString(figure)).replace("{quiet}", seconds(figure));
+        String out = text.replace("{count}", Long.toString(figure)).replace("{quiet}", seconds(figure))
+                .replace("{peer}", peer == null ? "the peer" : peer);
         if (h == null) {
             return out.replace("{age}", "an unknown time").replace("{idle}", "an unknown time")
                     .replace("{eof_ago}", "an unknown time").replace("{eof_site}", "an unknown place")

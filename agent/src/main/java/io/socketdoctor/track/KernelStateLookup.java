@@ -38,13 +38,19 @@ public final class KernelStateLookup implements EventSink.Decorator {
         this.kernel = kernel;
     }
 
+    /**
+     * A TCP event with both ends and no state yet. Not UDP: /proc/net/tcp knows nothing of it
+     * ("GONE" would be a lie). No kernel.available() here: it is a file-system call, and
+     * snapshot() checks it when it reads.
+     */
+    private static boolean wantsState(Event event) {
+        return event.tcp() == null && event.local() != null && event.remote() != null
+                && !Api.DATAGRAM.label().equals(event.api());
+    }
+
     @Override
     public Event decorate(Event event) {
-        if (Api.DATAGRAM.label().equals(event.api())) {
-            return event; // UDP: no TCP state to look up ("GONE" would be a lie), and no /proc read
-        }
-        // (No kernel.available() here: it is a file-system call; snapshot() checks it when it reads.)
-        if (event.tcp() != null || event.local() == null || event.remote() == null) {
+        if (!wantsState(event)) {
             return event;
         }
         KernelTcp.Snapshot snapshot = snapshotAfter(event);
@@ -58,7 +64,7 @@ public final class KernelStateLookup implements EventSink.Decorator {
 
     @Override
     public long holdNanos(Event event) {
-        if (Api.DATAGRAM.label().equals(event.api()) || event.tcp() != null || event.local() == null || event.remote() == null || !readable) {
+        if (!readable || !wantsState(event)) {
             return 0;
         }
         long now = System.nanoTime();

@@ -1,5 +1,7 @@
 package io.socketdoctor.runtime;
 
+import io.socketdoctor.track.Histories;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -70,11 +72,12 @@ class DatagramFactsTest {
 
     @Test
     void peerPlaceholder() {
-        assertEquals("a datagram to 127.0.0.1:9 was refused.", Diagnostics.withPeer("a datagram to {peer} was refused.",
-                "127.0.0.1:9"));
-        assertEquals("a datagram to the peer was refused.", Diagnostics.withPeer("a datagram to {peer} was refused.", null));
+        assertEquals("a datagram to 127.0.0.1:9 was refused.",
+                Histories.render("a datagram to {peer} was refused.", null, 0, 0, "127.0.0.1:9"));
+        assertEquals("a datagram to the peer was refused.",
+                Histories.render("a datagram to {peer} was refused.", null, 0, 0, null));
         String plain = "no placeholder.";
-        assertTrue(plain == Diagnostics.withPeer(plain, "127.0.0.1:9"));
+        assertTrue(plain == Histories.render(plain, null, 0, 0, "127.0.0.1:9"));
     }
 
     /** /proc/net/tcp knows nothing of UDP: a datagram event gets no tcp_state (not "GONE"); a TCP one does. */

@@ -160,16 +160,7 @@ class DatagramIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("jdks")
     void successfulDatagramsAllocateNothingMore(Jvm jvm) throws Exception {
-        List<String> program = List.of("-cp", Jvm.testClasspath(), DatagramProbe.class.getName(), "alloc", "20000");
-        Jvm.Result without = jvm.run(program);
-        Jvm.Result with = jvm.run(Stream.concat(Stream.of(Jvm.agent(null)), program.stream()).toList());
-        for (String api : List.of("channel", "socket")) {
-            double base = value(without, api + ".bytesPerRoundTrip");
-            double agent = value(with, api + ".bytesPerRoundTrip");
-            // ThreadMXBean counts whole TLAB refills: allow well under one object per 100 round trips.
-            assertTrue(agent <= base + 0.5, api + ": " + agent + " bytes per round trip with the agent vs " + base
-                    + " without\n" + with.describe());
-        }
+        Allocations.assertNoMore(jvm, DatagramProbe.class, List.of("channel", "socket"));
     }
 
     /** Like HotPathIT's check for TCP: the first datagram failure links and loads nothing on the application's thread. */
@@ -246,15 +237,6 @@ class DatagramIT {
 
     private static List<String> udpLines(Jvm.Result result) {
         return result.stdoutLines().stream().filter(l -> l.startsWith("[udp] ")).collect(Collectors.toList());
-    }
-
-    private static double value(Jvm.Result result, String key) {
-        for (String line : result.stdoutLines()) {
-            if (line.startsWith(key + "=")) {
-                return Double.parseDouble(line.substring(key.length() + 1));
-            }
-        }
-        throw new AssertionError("no " + key + " in\n" + result.describe());
     }
 
     private static int freeTcpPort() throws Exception {

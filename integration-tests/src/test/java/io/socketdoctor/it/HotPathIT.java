@@ -1,7 +1,6 @@
 package io.socketdoctor.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.socketdoctor.it.probe.Probe;
 import java.nio.file.Path;
@@ -24,16 +23,7 @@ class HotPathIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("jdks")
     void successfulReadsAndWritesAllocateNothingMore(Jvm jvm) throws Exception {
-        List<String> program = List.of("-cp", Jvm.testClasspath(), Probe.class.getName(), "alloc", "20000");
-        Jvm.Result without = jvm.run(program);
-        Jvm.Result with = jvm.run(Stream.concat(Stream.of(Jvm.agent(null)), program.stream()).toList());
-        for (String api : List.of("socket", "channel")) {
-            double base = value(without, api + ".bytesPerRoundTrip");
-            double agent = value(with, api + ".bytesPerRoundTrip");
-            // ThreadMXBean counts whole TLAB refills, so allow well under one object per 100 round trips.
-            assertTrue(agent <= base + 0.5, api + ": " + agent + " bytes per round trip with the agent vs " + base
-                    + " without\n" + with.describe());
-        }
+        Allocations.assertNoMore(jvm, Probe.class, List.of("socket", "channel"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -49,11 +39,5 @@ class HotPathIT {
     private static Set<String> loadedAroundFirstError(Jvm jvm, Path log, String agent) throws Exception {
         return ClassLoads.aroundFirstError(jvm, log, agent, Probe.class,
                 "first error: java.net.ConnectException: Connection refused");
-    }
-
-    private static double value(Jvm.Result result, String key) {
-        return result.stdoutLines().stream().filter(l -> l.startsWith(key + "="))
-                .map(l -> Double.parseDouble(l.substring(key.length() + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError(key + " missing\n" + result.describe()));
     }
 }

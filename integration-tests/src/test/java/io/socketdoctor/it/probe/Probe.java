@@ -42,6 +42,9 @@ public final class Probe {
      * exception types and messages, and whether any was diagnosed.
      */
     private static void refusedUntilDiagnosed(int extra, int max) throws Exception {
+        // Whether the agent was still instrumenting when main began: its install thread is alive.
+        boolean installing = Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals("socket-doctor-install") && t.isAlive());
         InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
         int port;
         try (ServerSocket closed = new ServerSocket(0, 1, loopback)) {
@@ -77,6 +80,7 @@ public final class Probe {
             System.out.println(line);
         }
         System.out.println("diagnosed=" + (firstDiagnosed >= 0));
+        System.out.println("installing-when-main-began=" + installing);
     }
 
     /** Never touches a socket; a distinctive exit code. */
