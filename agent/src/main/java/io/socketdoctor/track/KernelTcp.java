@@ -87,13 +87,18 @@ public final class KernelTcp {
         }
     }
 
-    /** The raw tables at one moment ({@link #takenAt} in System.nanoTime). */
+    /**
+     * The raw tables at one moment ({@link #takenAt} in System.nanoTime), with each row's place
+     * indexed by its "local remote" columns as it is taken: one pass over the table per read,
+     * then a look-up is a probe or two. Scanning the table per look-up cost a millisecond per
+     * event on a host with 10 000 sockets, where one read serves hundreds of events.
+     */
     public static final class Snapshot {
-        private final byte[][] tables;
+        private final RowIndex[] tables;
         public final long takenAt;
 
         Snapshot(byte[] tcp, byte[] tcp6, long takenAt) {
-            this.tables = new byte[][] {tcp, tcp6};
+            this.tables = new RowIndex[] {new RowIndex(tcp), new RowIndex(tcp6)};
             this.takenAt = takenAt;
         }
 
@@ -107,30 +112,121 @@ public final class KernelTcp {
             if (l == null || r == null) {
                 return null;
             }
-            // Search the raw bytes for "<local> <remote>" as /proc writes them: on a host with 100 000
-            // sockets (15 MB of table) that is milliseconds, where splitting lines took seconds.
+            // "<local> <remote>" as /proc writes them: IPv4 rows in tcp, IPv6 and v4-mapped rows in tcp6.
             String[] patterns = {l.text4 == null || r.text4 == null ? null : l.text4 + " " + r.text4,
                 l.text6 + " " + r.text6};
             for (int t = 0; t < tables.length; t++) {
                 if (patterns[t] == null) {
                     continue;
                 }
-                byte[] content = tables[t];
-                int at = indexOf(content, patterns[t].getBytes(StandardCharsets.US_ASCII));
-                if (at >= 0) {
-                    int lineStart = at;
-                    while (lineStart > 0 && content[lineStart - 1] != '\n') {
-                        lineStart--;
-                    }
-                    int lineEnd = at;
-                    while (lineEnd < content.length && content[lineEnd] != '\n') {
-                        lineEnd++;
-                    }
-                    String[] f = fields(new String(content, lineStart, lineEnd - lineStart, StandardCharsets.US_ASCII), 10);
+                String line = tables[t].line(patterns[t].getBytes(StandardCharsets.US_ASCII));
+                if (line != null) {
+                    String[] f = fields(line, 10);
                     return f == null ? null : row(f);
                 }
             }
             return GONE;
+        }
+    }
+
+    /**
+     * One table's rows by the hash of their local and remote address columns (open addressing,
+     * linear probing; slot = key offset + 1, 0 = empty). Hex digits are hashed and compared
+     * upper-cased, as the kernel writes them.
+     */
+    static final class RowIndex {
+        private final byte[] content;
+        private final int[] slots;
+
+        RowIndex(byte[] content) {
+            this.content = content;
+            int rows = 0;
+            for (byte b : content) {
+                if (b == '\n') {
+                    rows++;
+                }
+            }
+            this.slots = new int[Integer.highestOneBit(Math.max(rows, 1) * 2) * 2];
+            int at = indexOfByte(content, 0, (byte) '\n') + 1; // skip the header
+            while (at > 0 && at < content.length) {
+                int end = indexOfByte(content, at, (byte) '\n');
+                if (end < 0) {
+                    end = content.length;
+                }
+                int keyStart = skipField(content, at, end); // past "sl:"
+                int keyEnd = skipField(content, skipField(content, keyStart, end), end); // past local and remote
+                if (keyEnd > keyStart) {
+                    int slot = hash(content, keyStart, keyEnd) & (slots.length - 1);
+                    while (slots[slot] != 0) {
+                        slot = (slot + 1) & (slots.length - 1);
+                    }
+                    slots[slot] = keyStart + 1;
+                }
+                at = end + 1;
+            }
+        }
+
+        /** The row whose "local remote" columns are {@code key} (upper-case), or null. */
+        String line(byte[] key) {
+            int slot = hash(key, 0, key.length) & (slots.length - 1);
+            for (int probes = 0; probes < slots.length && slots[slot] != 0; probes++) {
+                int at = slots[slot] - 1;
+                if (matches(at, key)) {
+                    int lineStart = at;
+                    while (lineStart > 0 && content[lineStart - 1] != '\n') {
+                        lineStart--;
+                    }
+                    int lineEnd = indexOfByte(content, at, (byte) '\n');
+                    return new String(content, lineStart, (lineEnd < 0 ? content.length : lineEnd) - lineStart,
+                            StandardCharsets.US_ASCII);
+                }
+                slot = (slot + 1) & (slots.length - 1);
+            }
+            return null;
+        }
+
+        private boolean matches(int at, byte[] key) {
+            if (at + key.length >= content.length || content[at + key.length] != ' ') {
+                return false;
+            }
+            for (int j = 0; j < key.length; j++) {
+                if (upper(content[at + j]) != key[j]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** The start of the field after the one at (or after the spaces before) {@code from}. */
+        private static int skipField(byte[] content, int from, int end) {
+            int i = from;
+            while (i < end && content[i] == ' ') {
+                i++;
+            }
+            while (i < end && content[i] != ' ') {
+                i++;
+            }
+            int fieldEnd = i;
+            while (i < end && content[i] == ' ') {
+                i++;
+            }
+            return i < end ? i : fieldEnd;
+        }
+
+        private static int hash(byte[] bytes, int from, int to) {
+            int h = 0;
+            int last = to;
+            while (last > from && bytes[last - 1] == ' ') {
+                last--;
+            }
+            for (int i = from; i < last; i++) {
+                h = 31 * h + upper(bytes[i]);
+            }
+            return h ^ (h >>> 16);
+        }
+
+        private static byte upper(byte c) {
+            return c >= 'a' && c <= 'f' ? (byte) (c - ('a' - 'A')) : c;
         }
     }
 
@@ -260,24 +356,6 @@ public final class KernelTcp {
             byte[] content = in.readNBytes(MAX_BYTES + 1);
             return content.length > MAX_BYTES ? null : content;
         }
-    }
-
-    /** Case-insensitive search of an upper-case ASCII pattern. */
-    private static int indexOf(byte[] text, byte[] pattern) {
-        outer:
-        for (int i = 0; i <= text.length - pattern.length; i++) {
-            for (int j = 0; j < pattern.length; j++) {
-                byte c = text[i + j];
-                if (c >= 'a' && c <= 'f') {
-                    c -= 'a' - 'A';
-                }
-                if (c != pattern[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     /** The first {@code n} space-separated fields of a row, or null if it has fewer (no regex: rows are many). */

@@ -65,6 +65,30 @@ class KernelTcpTest {
     }
 
     @Test
+    void aSnapshotFindsEveryRowOfALargeTableByItsIndex() throws Exception {
+        // 3000 connections 127.0.0.1:(20000+i) -> 127.0.0.1:8080, the state cycling through 1..11; lower-case
+        // hex in every third row (the index compares hex digits upper-cased, as the kernel writes them).
+        StringBuilder tcp = new StringBuilder();
+        for (int i = 0; i < 3000; i++) {
+            String row = String.format("%4d: 0100007F:%04X 0100007F:1F90 %02X 00000000:%08X 00:00000000 00000000     0"
+                    + "        0 %d 1 0 20 4 30 10 -1\n", i, 20000 + i, 1 + i % 11, i, 100000 + i);
+            tcp.append(i % 3 == 0 ? row.toLowerCase(java.util.Locale.ROOT) : row);
+        }
+        KernelTcp.Snapshot snapshot = kernel(tcp.toString(), V6).snapshot();
+        String[] states = {"ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE",
+            "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING"};
+        for (int i = 0; i < 3000; i++) {
+            KernelTcp.Row row = snapshot.find("127.0.0.1:" + (20000 + i), "127.0.0.1:8080");
+            assertEquals(states[i % 11], row.state(), "row " + i);
+            assertEquals(i, row.receiveQueue(), "row " + i);
+            assertEquals(100000 + i, row.inode(), "row " + i);
+        }
+        assertSame(KernelTcp.GONE, snapshot.find("127.0.0.1:23000", "127.0.0.1:8080"));
+        assertSame(KernelTcp.GONE, snapshot.find("127.0.0.1:8080", "127.0.0.1:20000"), "the ends reversed");
+        assertEquals("FIN_WAIT2", snapshot.find("[::1]:40002", "[::1]:8080").state());
+    }
+
+    @Test
     void theCensusCountsOnlyThisProcessesSockets() throws Exception {
         KernelTcp k = kernel(V4, V4_MAPPED + V6);
         assertEquals(Map.of("CLOSE_WAIT", 1, "ESTABLISHED", 1), k.census());
