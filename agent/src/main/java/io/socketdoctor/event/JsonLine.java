@@ -8,9 +8,18 @@ public final class JsonLine {
     private JsonLine() {
     }
 
+    /** The last timestamp's text: events come in bursts that share a millisecond (immutable, so racing is harmless). */
+    private static Stamp lastStamp = new Stamp(Long.MIN_VALUE, "");
+
+    private record Stamp(long millis, String text) {
+    }
+
+    /** Sized for a typical line (about 1 KB with diagnosis and hint), so it is not copied as it grows. */
+    private static final int TYPICAL_LINE = 1536;
+
     public static String format(Event e) {
-        StringBuilder out = new StringBuilder(512).append('{');
-        field(out, "ts", e.ts().toString());
+        StringBuilder out = new StringBuilder(TYPICAL_LINE).append('{');
+        field(out, "ts", timestamp(e.ts()));
         field(out, "event", e.type());
         field(out, "errno", e.errno());
         number(out, "errno_code", e.errnoCode() == null ? null : e.errnoCode().longValue());
@@ -44,6 +53,20 @@ public final class JsonLine {
         return out.append('}').toString();
     }
 
+    /** {@code Instant.toString()}, made once per millisecond. */
+    private static String timestamp(java.time.Instant ts) {
+        long millis = ts.toEpochMilli();
+        Stamp last = lastStamp;
+        if (last.millis() == millis && ts.getNano() % 1_000_000 == 0) {
+            return last.text();
+        }
+        String text = ts.toString();
+        if (ts.getNano() % 1_000_000 == 0) {
+            lastStamp = new Stamp(millis, text);
+        }
+        return text;
+    }
+
     private static void number(StringBuilder out, String name, Long value) {
         out.append(",\"").append(name).append("\":").append(value == null ? "null" : value.toString());
     }
@@ -58,6 +81,10 @@ public final class JsonLine {
             return;
         }
         out.append('"');
+        if (!needsEscape(value)) {
+            out.append(value).append('"'); // the usual case: one copy, not a character at a time
+            return;
+        }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
@@ -76,5 +103,15 @@ public final class JsonLine {
             }
         }
         out.append('"');
+    }
+
+    private static boolean needsEscape(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -76,6 +76,22 @@ class JsonLineTest {
         assertFalse(line.contains("\n"), "one line");
     }
 
+    /** The timestamp text is reused within a millisecond (events come in bursts); each event still gets its own. */
+    @Test
+    void eachEventGetsItsOwnTimestamp() {
+        java.time.Instant[] times = {java.time.Instant.parse("2024-05-01T12:34:56.789Z"),
+            java.time.Instant.parse("2024-05-01T12:34:56.789Z"), java.time.Instant.parse("2024-05-01T12:34:56.790Z"),
+            java.time.Instant.parse("2024-05-01T12:34:57Z"), java.time.Instant.parse("2024-05-01T12:34:57.000001Z"),
+            java.time.Instant.parse("2024-05-01T12:34:56.790Z")};
+        Event base = reset();
+        for (java.time.Instant t : times) {
+            Event e = new Event(t, base.type(), base.errno(), base.errnoCode(), base.confidence(), base.cause(),
+                    base.op(), base.api(), base.exception(), base.message(), base.local(), base.remote(),
+                    base.diagnosis(), base.hint(), base.thread(), base.site());
+            assertEquals(t.toString(), Json.parseObject(JsonLine.format(e)).get("ts"));
+        }
+    }
+
     @Test
     void nullsAreJsonNull() {
         Event e = new Event(TS, Event.SOCKET_ERROR, null, null, null, null, "write", "channel",
