@@ -344,7 +344,8 @@ public final class Diagnostics implements Tracker.NoticeSink {
         ConnectionRecord r = tracker.lookup(self);
         Event.History history = null;
         if (r != null) {
-            r.addresses(addressReader); // while the socket can still tell
+            // Kept for the notices that may come after the socket is gone; read once, by the facts above.
+            r.addressesKnown(facts.local(), facts.remote());
             history = Histories.of(tracker.table(), r, now);
             facts = new Facts(facts.local(), facts.remote(), facts.outputShutdown() || r.outputShutdown(),
                     facts.closed(), r.eofAt() != 0, r.resetAt() != 0, tracker.idle(r, now), tracker.freshAccept(r, now));

@@ -67,6 +67,18 @@ public final class ConnectionRecord {
         return new String[] {local, remote};
     }
 
+    /**
+     * Both ends as a failing call on this same socket has just read them: kept as if read here,
+     * so that a failure does not ask the kernel for them twice (a getsockname each time).
+     */
+    public void addressesKnown(String local, String remote) {
+        if (!addressesRead && this.local == null && this.remote == null) {
+            this.local = local;
+            this.remote = remote;
+            addressesRead = true;
+        }
+    }
+
     public String local() {
         return local;
     }
