@@ -243,8 +243,10 @@ public final class Tracker implements AutoCloseable {
 
     /** Leaks in code paths that never read the EOF show only in the kernel: report the count when it rises. */
     private void census() {
-        Map<String, Integer> byState = kernel.census();
-        int closeWait = byState.getOrDefault("CLOSE_WAIT", 0);
+        int closeWait = kernel.closeWaitCount();
+        if (closeWait < 0) {
+            return; // unknown this time: neither a rise nor a fall
+        }
         if (closeWait > lastCloseWaitCensus) {
             sink.notice(new Notice("close_wait_census", Op.CLOSE, null, null, closeWait));
         }

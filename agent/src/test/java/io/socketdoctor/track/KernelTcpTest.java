@@ -95,6 +95,21 @@ class KernelTcpTest {
     }
 
     @Test
+    void closeWaitCountsOnlyThisProcessesSocketsAndListsDescriptorsOnlyWhenNeeded() throws Exception {
+        // inode 4242 (ours) is in CLOSE_WAIT; a CLOSE_WAIT row of another process (inode 7777) is not counted
+        String otherCloseWait = V4.replace(":9C40", ":9C44").replace(" 4242 ", " 7777 ");
+        assertEquals(1, kernel(V4 + otherCloseWait, V4_MAPPED + V6).closeWaitCount());
+        // no CLOSE_WAIT row at all: 0 without looking at the descriptors (here: a missing fd directory)
+        Path net = dir.resolve("net");
+        Files.writeString(net.resolve("tcp"), HEADER + V4_MAPPED.replace(" 01 ", " 0A "));
+        assertEquals(0, new KernelTcp(net, dir.resolve("no-fd")).closeWaitCount());
+        // a CLOSE_WAIT row but no readable descriptors: unknown, not 0
+        Files.writeString(net.resolve("tcp"), HEADER + V4);
+        assertEquals(-1, new KernelTcp(net, dir.resolve("no-fd")).closeWaitCount());
+        assertEquals(-1, new KernelTcp(dir.resolve("missing"), dir.resolve("no-fd")).closeWaitCount());
+    }
+
+    @Test
     void theCensusScanSkipsTheHeaderTimeWaitRowsAndTakesALastLineWithoutNewline() {
         String header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
         // TIME_WAIT rows have no socket, so inode 0; the last row has no line break.
