@@ -53,18 +53,6 @@ public final class KernelTcp {
     }
 
     /**
-     * The kernel's row for this connection, {@link #GONE} if the kernel has no such connection,
-     * or null if it cannot be known (no /proc, an address missing, time or line budget used up).
-     *
-     * @param local  {@code ip:port} or {@code [ipv6]:port}
-     * @param remote same
-     */
-    public Row find(String local, String remote) {
-        Snapshot snapshot = snapshot();
-        return snapshot == null ? null : snapshot.find(local, remote);
-    }
-
-    /**
      * Both tables as the kernel shows them now, to look several connections up in one read: each
      * read costs the kernel a walk of its whole TCP hash (milliseconds even when nearly empty).
      * Null when unknown (no /proc, or a table larger than we read).
@@ -294,17 +282,16 @@ public final class KernelTcp {
 
     /**
      * How many of this process's TCP sockets are in CLOSE_WAIT, or -1 if unknown. The tables are
-     * read first and the descriptors listed only when they hold a CLOSE_WAIT row at all: a
-     * readlink per descriptor cost a process holding 10 000 sockets far more than the tables,
-     * and most hosts have no CLOSE_WAIT row most of the time.
+     * scanned first and the full {@link #census()} (a link read per descriptor: far dearer than
+     * the tables for a process holding 10 000 sockets) runs only when some row is in CLOSE_WAIT,
+     * which on most hosts is rare.
      */
     public int closeWaitCount() {
         if (!available()) {
             return -1;
         }
         long deadline = System.nanoTime() + MAX_NANOS;
-        long[] closeWait = new long[16];
-        int count = 0;
+        int rows = 0;
         for (String table : new String[] {"tcp", "tcp6"}) {
             byte[] content;
             try {
@@ -312,52 +299,25 @@ public final class KernelTcp {
             } catch (IOException | RuntimeException e) {
                 continue; // tcp6 may be absent (IPv6 disabled)
             }
-            if (content == null) {
-                return -1; // too large to read whole: unknown, never a partial count
+            int[] inState = new int[1];
+            if (content == null || !scanRows(content, deadline, (state, inode) -> {
+                if (state == CLOSE_WAIT) {
+                    inState[0]++;
+                }
+            })) {
+                return -1; // too large or too slow: unknown, never a partial count
             }
-            long[] found = inodesInState(content, CLOSE_WAIT, deadline);
-            if (found == null) {
-                return -1;
-            }
-            if (count + found.length > closeWait.length) {
-                closeWait = Arrays.copyOf(closeWait, Math.max(closeWait.length * 2, count + found.length));
-            }
-            System.arraycopy(found, 0, closeWait, count, found.length);
-            count += found.length;
+            rows += inState[0];
         }
-        if (count == 0) {
+        if (rows == 0) {
             return 0;
         }
-        long[] ours = ourSocketInodes();
-        if (ours == null) {
-            return -1;
-        }
-        int mine = 0;
-        for (int i = 0; i < count; i++) {
-            if (Arrays.binarySearch(ours, closeWait[i]) >= 0) {
-                mine++;
-            }
-        }
-        return mine;
+        Map<String, Integer> byState = census();
+        return byState.isEmpty() ? -1 : byState.getOrDefault(STATES[CLOSE_WAIT], 0);
     }
 
-    /** The kernel's number for CLOSE_WAIT (the 4th column of a row). */
+    /** The kernel's number for CLOSE_WAIT (the 4th column of a row), an index into {@link #STATES}. */
     private static final int CLOSE_WAIT = 8;
-
-    /** The inodes (10th column, non-zero) of the rows in {@code state}; null when past the line or time budget. */
-    static long[] inodesInState(byte[] content, int state, long deadline) {
-        long[][] found = {new long[8]};
-        int[] count = {0};
-        boolean complete = scanRows(content, deadline, (rowState, inode) -> {
-            if (rowState == state && inode > 0) {
-                if (count[0] == found[0].length) {
-                    found[0] = Arrays.copyOf(found[0], count[0] * 2);
-                }
-                found[0][count[0]++] = inode;
-            }
-        });
-        return complete ? Arrays.copyOf(found[0], count[0]) : null;
-    }
 
     /**
      * Adds the rows of one /proc table whose inode (10th field) is in {@code ours} (sorted) to

@@ -220,6 +220,7 @@ public final class Tracker implements AutoCloseable {
     /** Connections whose peer closed long ago and that this side still has not closed. */
     private void findLeaks(List<ConnectionRecord> live, long now) {
         KernelTcp.Snapshot kernelNow = null; // one read of /proc for all the leaks of this round
+        boolean read = false;
         for (ConnectionRecord r : live) {
             if (r.eofAt != 0) {
                 r.eofSite(); // still open after its EOF: resolve the site now and drop the stack it kept
@@ -229,8 +230,9 @@ public final class Tracker implements AutoCloseable {
             }
             r.leakChecked = true;
             String[] ends = r.addresses(addresses);
-            if (kernelNow == null) {
+            if (!read) {
                 kernelNow = kernel.snapshot();
+                read = true;
             }
             KernelTcp.Row row = kernelNow == null ? null : kernelNow.find(ends[0], ends[1]);
             // Confirmed by the kernel where it can tell; reported unconfirmed where /proc is not there.

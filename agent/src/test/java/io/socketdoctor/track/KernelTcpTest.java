@@ -43,25 +43,31 @@ class KernelTcpTest {
             "   1: 00000000000000000000000001000000:9C42 00000000000000000000000001000000:1F90 05 "
             + "00000000:00000000 00:00000000 00000000     0        0 9999 1 0 20 4 30 10 -1\n";
 
+    /** One look-up in a fresh snapshot; null when there is none to read. */
+    private static KernelTcp.Row find(KernelTcp k, String local, String remote) {
+        KernelTcp.Snapshot snapshot = k.snapshot();
+        return snapshot == null ? null : snapshot.find(local, remote);
+    }
+
     @Test
     void findsIpv4IpvMappedAndIpv6Rows() throws Exception {
         KernelTcp k = kernel(V4, V4_MAPPED + V6);
-        KernelTcp.Row v4 = k.find("127.0.0.1:40000", "127.0.0.1:8080");
+        KernelTcp.Row v4 = find(k, "127.0.0.1:40000", "127.0.0.1:8080");
         assertEquals("CLOSE_WAIT", v4.state());
         assertEquals(5, v4.receiveQueue());
         assertEquals(0, v4.sendQueue());
-        KernelTcp.Row mapped = k.find("127.0.0.1:40001", "127.0.0.1:8080");
+        KernelTcp.Row mapped = find(k, "127.0.0.1:40001", "127.0.0.1:8080");
         assertEquals("ESTABLISHED", mapped.state());
         assertEquals(10, mapped.sendQueue());
-        assertEquals("FIN_WAIT2", k.find("[::1]:40002", "[::1]:8080").state());
+        assertEquals("FIN_WAIT2", find(k, "[::1]:40002", "[::1]:8080").state());
     }
 
     @Test
     void aConnectionTheKernelDroppedIsGoneAndUnknownInputIsNull() throws Exception {
         KernelTcp k = kernel(V4, V6);
-        assertSame(KernelTcp.GONE, k.find("127.0.0.1:40000", "127.0.0.1:9090"));
-        assertNull(k.find(null, "127.0.0.1:8080"));
-        assertNull(k.find("db.example:5432", "127.0.0.1:8080"), "names are never looked up");
+        assertSame(KernelTcp.GONE, find(k, "127.0.0.1:40000", "127.0.0.1:9090"));
+        assertNull(find(k, null, "127.0.0.1:8080"));
+        assertNull(find(k, "db.example:5432", "127.0.0.1:8080"), "names are never looked up");
     }
 
     @Test
@@ -128,6 +134,6 @@ class KernelTcpTest {
     void withoutProcEverythingIsUnknown() {
         KernelTcp k = new KernelTcp(dir.resolve("missing"), dir.resolve("missing-fd"));
         assertTrue(k.census().isEmpty());
-        assertNull(k.find("127.0.0.1:1", "127.0.0.1:2"));
+        assertNull(find(k, "127.0.0.1:1", "127.0.0.1:2"));
     }
 }
