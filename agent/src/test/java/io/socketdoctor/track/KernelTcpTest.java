@@ -115,6 +115,29 @@ class KernelTcpTest {
         assertEquals(-1, new KernelTcp(dir.resolve("missing"), dir.resolve("no-fd")).closeWaitCount());
     }
 
+    /** The real kernel: a socket whose peer closed and that this JVM keeps open is counted. */
+    @Test
+    void closeWaitCountSeesARealCloseWaitSocketOfThisJvm() throws Exception {
+        KernelTcp real = new KernelTcp();
+        org.junit.jupiter.api.Assumptions.assumeTrue(real.available(), "no /proc/net/tcp here");
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             java.net.Socket client = new java.net.Socket(server.getInetAddress(), server.getLocalPort())) {
+            int before = real.closeWaitCount();
+            server.accept().close(); // the peer's FIN: the client's socket goes to CLOSE_WAIT
+            int after = before;
+            for (int i = 0; i < 50 && after <= before; i++) {
+                Thread.sleep(20);
+                after = real.closeWaitCount();
+            }
+            assertTrue(before >= 0, "readable: " + before);
+            // Not before + 1 exactly: a socket an earlier test left in CLOSE_WAIT may be collected meanwhile.
+            assertTrue(after >= 1, "the client socket in CLOSE_WAIT, counted: before " + before + ", after " + after);
+            String local = "127.0.0.1:" + client.getLocalPort();
+            String remote = "127.0.0.1:" + server.getLocalPort();
+            assertEquals("CLOSE_WAIT", find(real, local, remote).state(), "the kernel's own row for it");
+        }
+    }
+
     @Test
     void theCensusScanSkipsTheHeaderTimeWaitRowsAndTakesALastLineWithoutNewline() {
         String header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
