@@ -5,8 +5,8 @@ import java.lang.invoke.MethodHandle;
 /**
  * The only class that instrumented JDK code calls.
  *
- * <p>Advice is inlined into {@code java.base}, whose classes can only see classes of the boot
- * loader. At install these bytes are renamed to {@code sun.nio.ch.SocketDoctorBridge1} and defined
+ * <p>The hooks are written into {@code java.base}, whose classes can only see classes of the boot
+ * loader. At install these bytes are renamed to {@code sun.nio.ch.SocketDoctorBridge2} and defined
  * inside {@code java.base} itself (see {@code install.BridgeInjector}), so nothing is appended to
  * the boot class path (which would switch off CDS for the host's classes and print a VM warning).
  *
@@ -44,7 +44,7 @@ public final class Bridge {
     public static final int SHUTDOWN_OUTPUT = 4;
     public static final int SHUTDOWN_INPUT = 5;
     public static final int WRITE_WARNING = 6;
-    /** What an I/O advice reports on success: which of {@link #read} and {@link #wrote} to call. */
+    /** What an I/O hook reports on success: which of {@link #read} and {@link #wrote} to call. */
     public static final int READ_DONE = 10;
     public static final int WRITE_DONE = 11;
 
@@ -59,7 +59,7 @@ public final class Bridge {
     }
 
     /**
-     * Called by the advice when an instrumented method is about to throw {@code thrown}.
+     * Called by a hook when an instrumented method is about to throw {@code thrown}.
      *
      * @param self   the socket, stream, channel or socket impl whose method failed
      * @param detail the method's address or option argument where the site passes one, else null
@@ -109,10 +109,13 @@ public final class Bridge {
         }
     }
 
-    /** A rare lifecycle event (see the constants above). */
+    /**
+     * A rare lifecycle event (see the constants above). Event 0 is nothing: a hook passes
+     * {@code connected * OPENED} rather than branch on a boolean result.
+     */
     public static void event(Object connection, Object detail, int site, int event) {
         MethodHandle handler = onEvent;
-        if (handler == null || connection == null) {
+        if (handler == null || connection == null || event == 0) {
             return;
         }
         try {

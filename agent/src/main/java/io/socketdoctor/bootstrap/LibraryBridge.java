@@ -10,7 +10,7 @@ import java.lang.invoke.MethodHandle;
  * the system class path for {@code -javaagent} and for attach, so every loader that delegates to
  * the system loader (the system loader itself, Spring Boot's, servlet containers') resolves it to
  * this very class. The installer instruments a library class only after checking that its loader
- * resolves this name to this class, so advice never links to a missing or foreign class.
+ * resolves this name to this class, so hooked code never links to a missing or foreign class.
  *
  * <p>Rules, as for {@link Bridge}: JDK types only, no lambdas, no string concatenation, never
  * throws; {@code null} handler means off (a detached agent costs a field read on a failure).

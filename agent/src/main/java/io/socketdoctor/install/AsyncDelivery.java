@@ -1,18 +1,10 @@
 package io.socketdoctor.install;
 
 import io.socketdoctor.bootstrap.Bridge;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import net.bytebuddy.asm.AsmVisitorWrapper;
-import net.bytebuddy.description.field.FieldDescription;
-import net.bytebuddy.description.field.FieldList;
-import net.bytebuddy.description.method.MethodDescription;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.implementation.Implementation;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
-import net.bytebuddy.matcher.ElementMatchers;
-import net.bytebuddy.pool.TypePool;
-import net.bytebuddy.utility.OpenedClassReader;
 
 /**
  * The hook for asynchronous channels, where a failure is not thrown by the method that made it: the
@@ -20,7 +12,7 @@ import net.bytebuddy.utility.OpenedClassReader;
  * call, {@code PendingFuture.setResult/setFailure}, {@code CompletedFuture.withResult/withFailure} or
  * {@code Invoker.invoke*}, whose last parameter is the {@code Throwable} (null on success).
  *
- * <p>Inlined advice cannot read the JDK method's local that holds it, so this rewrites those call
+ * <p>A hook at the method's exits cannot see the JDK method's local that holds it, so this rewrites those call
  * sites inside the instrumented method: right before each delivery call, the {@code Throwable} on
  * top of the operand stack is duplicated and passed, with the channel and the site id, to
  * {@code Bridge.error} (which returns at once for {@code null}); the delivery call then proceeds
@@ -33,7 +25,7 @@ import net.bytebuddy.utility.OpenedClassReader;
  * {@code Invoker} (which re-dispatches to other threads) is not instrumented, so nothing is
  * reported twice. Counts of rewritten calls per site are kept for the installer's check.
  */
-final class AsyncDelivery implements AsmVisitorWrapper.ForDeclaredMethods.MethodVisitorWrapper {
+final class AsyncDelivery {
 
     private static final String THROWABLE = "Ljava/lang/Throwable;)";
     private static final String ERROR_DESC = "(Ljava/lang/Object;Ljava/lang/Object;ILjava/lang/Throwable;)V";
@@ -53,32 +45,31 @@ final class AsyncDelivery implements AsmVisitorWrapper.ForDeclaredMethods.Method
         this.stamps = stamps;
     }
 
-    @Override
-    public MethodVisitor wrap(TypeDescription type, MethodDescription method, MethodVisitor visitor,
-                              Implementation.Context context, TypePool pool, int writerFlags, int readerFlags) {
-        String owner = type.getInternalName();
+    /**
+     * The method's code with its delivery calls rewritten, or {@code visitor} itself when the class
+     * lacks a field the site reads (the installer then reports 0 rewritten calls).
+     *
+     * @param owner  internal name of the class
+     * @param fields the class's fields: name to descriptor
+     */
+    MethodVisitor wrap(MethodVisitor visitor, String owner, Map<String, String> fields) {
         String channelField = null;
         String channelDesc = null;
         String detailDesc = null;
-        if (site.advice() == HookSite.Shape.ASYNC_TIMEOUT_DELIVERY) {
+        if (site.shape() == HookSite.Shape.ASYNC_TIMEOUT_DELIVERY) {
             channelField = "this$0";
-            channelDesc = fieldDescriptor(type, channelField);
+            channelDesc = fields.get(channelField);
             if (channelDesc == null) {
-                return visitor; // not found: the installer reports 0 rewritten calls
+                return visitor;
             }
         }
-        if (site.advice() == HookSite.Shape.ASYNC_CONNECT_DELIVERY) {
-            detailDesc = fieldDescriptor(type, "pendingRemote");
+        if (site.shape() == HookSite.Shape.ASYNC_CONNECT_DELIVERY) {
+            detailDesc = fields.get("pendingRemote");
             if (detailDesc == null) {
                 return visitor;
             }
         }
         return new Rewriter(visitor, owner, channelField, channelDesc, detailDesc);
-    }
-
-    private static String fieldDescriptor(TypeDescription type, String name) {
-        FieldList<FieldDescription.InDefinedShape> fields = type.getDeclaredFields().filter(ElementMatchers.named(name));
-        return fields.size() == 1 ? fields.getOnly().getType().asErasure().getDescriptor() : null;
     }
 
     private final class Rewriter extends MethodVisitor {
@@ -88,7 +79,7 @@ final class AsyncDelivery implements AsmVisitorWrapper.ForDeclaredMethods.Method
         private final String detailDesc;
 
         Rewriter(MethodVisitor visitor, String owner, String channelField, String channelDesc, String detailDesc) {
-            super(OpenedClassReader.ASM_API, visitor);
+            super(Opcodes.ASM9, visitor);
             this.owner = owner;
             this.channelField = channelField;
             this.channelDesc = channelDesc;

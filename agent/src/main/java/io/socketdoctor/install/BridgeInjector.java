@@ -21,18 +21,12 @@ import java.util.Set;
 public final class BridgeInjector {
 
     /** Binary name of the bridge inside java.base; versioned so a later incompatible jar cannot meet an old one. */
-    public static final String BRIDGE_NAME = "sun.nio.ch.SocketDoctorBridge1";
+    public static final String BRIDGE_NAME = "sun.nio.ch.SocketDoctorBridge2";
 
-    private static final String BRIDGE_INTERNAL = BRIDGE_NAME.replace('.', '/');
+    /** The same, as the hooked code names it. */
+    public static final String BRIDGE_INTERNAL_NAME = BRIDGE_NAME.replace('.', '/');
 
     private BridgeInjector() {
-    }
-
-    /** Internal-name mapping that turns references to {@link Bridge} into references to the injected copy. */
-    public static Map<String, String> renaming() {
-        Map<String, String> map = new HashMap<>();
-        map.put(Bridge.class.getName().replace('.', '/'), BRIDGE_INTERNAL);
-        return map;
     }
 
     /**
@@ -41,7 +35,8 @@ public final class BridgeInjector {
      * @param withMessageAccess also obtain write access to {@code Throwable.detailMessage}
      */
     public static Handles inject(Instrumentation inst, boolean withMessageAccess) throws Exception {
-        byte[] bridge = ClassBytes.rename(ClassBytes.of(Bridge.class), renaming());
+        byte[] bridge = ClassBytes.rename(ClassBytes.of(Bridge.class), Bridge.class.getName().replace('.', '/'),
+                BRIDGE_INTERNAL_NAME);
         DefinerLoader loader = new DefinerLoader();
         Class<?> definer = loader.define(BridgeDefiner.class.getName(), ClassBytes.of(BridgeDefiner.class));
         Module javaBase = Object.class.getModule();

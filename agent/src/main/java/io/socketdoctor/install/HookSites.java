@@ -216,13 +216,13 @@ public final class HookSites {
             sites.add(new HookSite(sites.size(), type, method, List.of(parameters), op, api, shape, 0));
         }
 
-        /** A SocketChannel read or write whose advice must know which of the two it is. */
+        /** A SocketChannel read or write whose hook must know which of the two it is. */
         void io(String type, String method, Op op, HookSite.Shape shape, String... parameters) {
             sites.add(new HookSite(sites.size(), type, method, List.of(parameters), op, CHANNEL, shape,
                     op == READ ? Bridge.READ_DONE : Bridge.WRITE_DONE));
         }
 
-        /** A site whose advice or rewrite needs {@code kind} (a Bridge event or READ_DONE/WRITE_DONE). */
+        /** A site whose hook or rewrite needs {@code kind} (a Bridge event or READ_DONE/WRITE_DONE). */
         void event(String type, String method, Op op, Api api, HookSite.Shape shape, int kind, String... parameters) {
             sites.add(new HookSite(sites.size(), type, method, List.of(parameters), op, api, shape, kind));
         }

@@ -1,202 +1,158 @@
 package io.socketdoctor.install;
 
-import static net.bytebuddy.matcher.ElementMatchers.isBridge;
-import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
-import static net.bytebuddy.matcher.ElementMatchers.isMethod;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
-import static net.bytebuddy.matcher.ElementMatchers.not;
-
-import io.socketdoctor.install.advice.Kind;
-import io.socketdoctor.install.advice.Site;
 import java.lang.instrument.Instrumentation;
+import java.lang.instrument.UnmodifiableClassException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.asm.AsmVisitorWrapper;
-import net.bytebuddy.description.method.MethodDescription;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.dynamic.DynamicType;
-import net.bytebuddy.dynamic.Nexus;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
-import net.bytebuddy.matcher.ElementMatcher;
-import net.bytebuddy.utility.JavaModule;
+import java.util.Set;
 
 /**
- * Instruments the {@link HookSites} with Byte Buddy and checks that every one of them took.
+ * Puts every {@link HookSites hook site} in place, and says which did not take.
  *
- * <p>Settings that matter on {@code java.base} (each one fails silently when missed):
- * {@code ignore} must not exclude the boot loader; already-loaded classes need
- * {@code RETRANSFORMATION} with no class-format changes (inlined advice only); Byte Buddy's Nexus
- * must stay off (it would touch {@code sun.misc.Unsafe}, which JDK 24+ warns about); and a
- * transformer's exceptions are swallowed by the JVM, so errors are collected by listeners and
- * each site's match count is checked afterwards.
+ * <p>Registering the transformer is the install: a hooked JDK class that is not loaded yet is
+ * transformed as it loads (most are, before {@code main}), in the same chain as any other agent's
+ * transformer, and a class that never loads costs nothing. Only the classes loaded already (on JDK
+ * 25 some come from the CDS archive before {@code premain}; after an attach, most) are
+ * retransformed, in one batch. A class the JVM refuses to retransform (another agent changed its
+ * shape at load, as the OpenTelemetry agent does) fails the whole batch, so the batch is then
+ * retried class by class and only the refused ones are lost, each named once.
+ *
+ * <p>So each class's hooks are checked when that class is transformed: {@link
+ * Installation#problems()} covers the classes loaded so far, and {@link Installation#newProblems()}
+ * hands each problem out once, for the agent's thread to print.
  */
 public final class Installer {
+
+    private static final int MAX_REASON = 120;
 
     private Installer() {
     }
 
-    /** What the install did; {@link #problems()} is empty when every site is in place. */
-    public record Installation(ResettableClassFileTransformer transformer, List<String> problems) {
+    /** What the install did, and what it has found wrong so far. */
+    public static final class Installation {
+        private final HookTransformer transformer;
+        /** Set once at install: classes missing or refused. */
+        private final List<String> fixedProblems;
+        private final Set<String> refused;
+        private final Set<String> reported = new HashSet<>();
+
+        Installation(HookTransformer transformer, List<String> fixedProblems, Set<String> refused) {
+            this.transformer = transformer;
+            this.fixedProblems = fixedProblems;
+            this.refused = refused;
+        }
+
+        /** Hook points not in place, among the classes loaded so far (empty when all is well). */
+        public List<String> problems() {
+            List<String> problems = new ArrayList<>(fixedProblems);
+            for (HookSite site : HookSites.ALL) {
+                if (refused.contains(site.type()) || !transformer.tally().seen(site.type())) {
+                    continue;
+                }
+                String problem = transformer.tally().check(site);
+                if (problem != null) {
+                    problems.add(site.describe() + ": " + problem);
+                }
+            }
+            return problems;
+        }
+
+        /** The problems not handed out before (each once). */
+        public synchronized List<String> newProblems() {
+            List<String> fresh = new ArrayList<>();
+            for (String problem : problems()) {
+                if (reported.add(problem)) {
+                    fresh.add(problem);
+                }
+            }
+            return fresh;
+        }
+
+        /** How many of the hooked JDK classes have been transformed so far (the rest are not loaded). */
+        public int classesHooked() {
+            return transformer.tally().transformedCount();
+        }
+
+        /**
+         * Gives the JDK (and Netty) classes their original code back: the transformer goes, and
+         * retransforming what it hooked re-reads the classes from their original bytes. Must be
+         * called with the {@link Instrumentation} the install used (each attach has its own).
+         */
+        public void uninstall(Instrumentation inst) throws UnmodifiableClassException {
+            inst.removeTransformer(transformer);
+            List<Class<?>> hooked = new ArrayList<>();
+            for (Class<?> loaded : inst.getAllLoadedClasses()) {
+                String internal = loaded.getName().replace('.', '/');
+                if (transformer.tally().wasTransformed(internal) || NettyHooks.isErrorsClass(internal)) {
+                    hooked.add(loaded);
+                }
+            }
+            if (!hooked.isEmpty()) {
+                inst.retransformClasses(hooked.toArray(new Class<?>[0]));
+            }
+        }
     }
 
     public static Installation install(Instrumentation inst) {
-        Map<String, List<HookSite>> byType = new LinkedHashMap<>();
-        for (HookSite site : HookSites.ALL) {
-            byType.computeIfAbsent(site.type(), t -> new ArrayList<>()).add(site);
+        HookTransformer transformer = new HookTransformer(HookSites.ALL, BridgeInjector.BRIDGE_INTERNAL_NAME);
+        // Every class of the name check is loaded before the transformer sees any class: a class that
+        // the check itself loads would otherwise reach the check while it is being loaded (LinkageError).
+        transformer.transform(null, "java/lang/Object", null, null, null);
+        inst.addTransformer(transformer, true);
+        // Registered first, then the look for loaded classes: a class that loads in between is
+        // transformed as it loads, and then retransformed once more (harmless).
+        List<Class<?>> loaded = new ArrayList<>();
+        for (Class<?> type : inst.getAllLoadedClasses()) {
+            String internal = type.getName().replace('.', '/');
+            if ((type.getClassLoader() == null && transformer.jdkClasses().contains(internal))
+                    || NettyHooks.isErrorsClass(internal)) {
+                loaded.add(type);
+            }
         }
+        Map<String, String> refusedWhy = new LinkedHashMap<>();
+        retransform(inst, loaded, refusedWhy);
+
         List<String> problems = new ArrayList<>();
-        // Load (not initialise) every target now, so that all of them are transformed and checked
-        // by the retransformation below rather than at some later first use.
-        for (String type : byType.keySet()) {
-            try {
-                Class.forName(type, false, null);
-            } catch (ClassNotFoundException | LinkageError e) {
-                problems.add(type + " not found (" + e + ")");
-            }
-        }
-
-        AtomicIntegerArray matches = new AtomicIntegerArray(HookSites.ALL.size());
-        AtomicIntegerArray deliveries = new AtomicIntegerArray(HookSites.ALL.size());
-        AtomicIntegerArray stamps = new AtomicIntegerArray(HookSites.ALL.size());
-        String bridge = BridgeInjector.BRIDGE_NAME.replace('.', '/');
-        Map<String, Boolean> transformed = new ConcurrentHashMap<>();
-        Map<String, String> errors = new ConcurrentHashMap<>();
-        Map<Class<?>, ClassFileLocator> adviceCode = adviceCode();
-
-        AgentBuilder builder = newAgentBuilder()
-                .disableClassFormatChanges()
-                .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                .with(new AgentBuilder.RedefinitionStrategy.Listener.Adapter() {
-                    @Override
-                    public Iterable<? extends List<Class<?>>> onError(int index, List<Class<?>> batch,
-                                                                      Throwable throwable, List<Class<?>> types) {
-                        for (Class<?> type : batch) {
-                            errors.put(type.getName(), String.valueOf(throwable));
-                        }
-                        return List.of();
-                    }
-                })
-                .with(new AgentBuilder.Listener.Adapter() {
-                    @Override
-                    public void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module,
-                                                 boolean loaded, DynamicType dynamicType) {
-                        transformed.put(type.getName(), Boolean.TRUE);
-                    }
-
-                    @Override
-                    public void onError(String typeName, ClassLoader loader, JavaModule module,
-                                        boolean loaded, Throwable throwable) {
-                        errors.put(typeName, String.valueOf(throwable));
-                    }
-                })
-                // The default ignores the boot loader, which is exactly where our targets live.
-                .ignore(nameStartsWith("io.socketdoctor."));
-
-        for (Map.Entry<String, List<HookSite>> entry : byType.entrySet()) {
-            List<HookSite> sites = entry.getValue();
-            builder = builder.type(named(entry.getKey())).transform(
-                    (dynamicType, type, loader, module, domain) -> {
-                        for (HookSite site : sites) {
-                            ElementMatcher.Junction<MethodDescription> method = matcherFor(site);
-                            matches.set(site.id(), type.getDeclaredMethods().filter(method).size());
-                            if (site.advice().rewritesDeliveries()) {
-                                dynamicType = dynamicType.visit(new AsmVisitorWrapper.ForDeclaredMethods()
-                                        .method(method, new AsyncDelivery(site, bridge, deliveries, stamps)));
-                                continue;
-                            }
-                            Advice advice = Advice.withCustomMapping()
-                                    .bind(Site.class, site.id())
-                                    .bind(Kind.class, site.kind())
-                                    .to(TypeDescription.ForLoadedType.of(site.advice().adviceClass()),
-                                            adviceCode.get(site.advice().adviceClass()));
-                            dynamicType = dynamicType.visit(advice.on(method));
-                        }
-                        return dynamicType;
-                    });
-        }
-        // Library classes (Netty's native transports), matched by name as they load: never a problem when absent.
-        builder = NettyHooks.addTo(builder);
-        ResettableClassFileTransformer transformer = builder.installOn(inst);
-
+        Map<String, Integer> lostSites = new LinkedHashMap<>();
         for (HookSite site : HookSites.ALL) {
-            String error = errors.get(site.type());
-            if (error != null) {
-                problems.add(site.describe() + ": " + error);
-            } else if (!transformed.containsKey(site.type())) {
-                problems.add(site.describe() + ": class not transformed");
-            } else if (matches.get(site.id()) != 1) {
-                problems.add(site.describe() + ": matched " + matches.get(site.id()) + " methods, expected 1");
-            } else if (site.advice().rewritesDeliveries() && deliveries.get(site.id()) == 0) {
-                problems.add(site.describe() + ": no delivery call (Invoker, PendingFuture, CompletedFuture) found");
-            } else if (site.advice().rewritesDeliveries() && site.kind() != 0 && stamps.get(site.id()) == 0) {
-                problems.add(site.describe() + ": no IOUtil read/write call found");
+            if (refusedWhy.containsKey(site.type())) {
+                Integer count = lostSites.get(site.type());
+                lostSites.put(site.type(), count == null ? 1 : count + 1);
             }
         }
-        return new Installation(transformer, problems);
-    }
-
-    /** The exact overload: name, parameter types, and never the compiler's bridge methods. */
-    static ElementMatcher.Junction<MethodDescription> matcherFor(HookSite site) {
-        ElementMatcher.Junction<MethodDescription> kind = "<init>".equals(site.method())
-                ? isConstructor() : isMethod().and(named(site.method()));
-        return kind.and(not(isBridge())).and(
-                new ElementMatcher.Junction.AbstractBase<MethodDescription>() {
-                    @Override
-                    public boolean matches(MethodDescription target) {
-                        List<String> names = new ArrayList<>();
-                        for (TypeDescription type : target.getParameters().asTypeList().asErasures()) {
-                            names.add(type.getActualName());
-                        }
-                        return names.equals(site.parameters());
-                    }
-                });
-    }
-
-    /** The advice classes' code with their {@code Bridge} references renamed to the injected bridge. */
-    private static Map<Class<?>, ClassFileLocator> adviceCode() {
-        Map<Class<?>, ClassFileLocator> code = new LinkedHashMap<>();
-        for (HookSite.Shape shape : HookSite.Shape.values()) {
-            Class<?> advice = shape.adviceClass();
-            if (advice == null) {
-                continue; // a call-site rewrite, not advice
-            }
-            try {
-                byte[] renamed = ClassBytes.rename(ClassBytes.of(advice), BridgeInjector.renaming());
-                code.put(advice, ClassFileLocator.Simple.of(advice.getName(), renamed));
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException("cannot read advice " + advice.getName(), e);
-            }
+        for (Map.Entry<String, Integer> lost : lostSites.entrySet()) {
+            problems.add(lost.getKey() + " (" + lost.getValue() + " hook points): the JVM refused to retransform it ("
+                    + refusedWhy.get(lost.getKey()) + ")");
         }
-        return code;
+        return new Installation(transformer, problems, new HashSet<>(refusedWhy.keySet()));
     }
-
-    /**
-     * Byte Buddy's Nexus (needed only for class-format changes, which we never make) reaches for
-     * {@code sun.misc.Unsafe} when the builder is created; its switch is a system property, which
-     * is restored at once so the host never sees it.
-     */
-    private static AgentBuilder newAgentBuilder() {
-        String previous = System.getProperty(Nexus.PROPERTY);
-        System.setProperty(Nexus.PROPERTY, "true");
+    /** One batch; if the JVM refuses it, class by class, collecting the refused ones with a short reason. */
+    private static void retransform(Instrumentation inst, List<Class<?>> classes, Map<String, String> refused) {
+        if (classes.isEmpty()) {
+            return;
+        }
         try {
-            return new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED));
-        } finally {
-            if (previous == null) {
-                System.clearProperty(Nexus.PROPERTY);
-            } else {
-                System.setProperty(Nexus.PROPERTY, previous);
+            inst.retransformClasses(classes.toArray(new Class<?>[0]));
+            return;
+        } catch (Throwable batchFailed) {
+            // retried one by one below
+        }
+        for (Class<?> type : classes) {
+            try {
+                inst.retransformClasses(type);
+            } catch (Throwable t) {
+                refused.put(type.getName(), shortReason(t));
             }
         }
+    }
+
+    /** The exception's message, not its stack, cut to one short line. */
+    static String shortReason(Throwable t) {
+        String message = t.getMessage() == null ? t.getClass().getName() : t.getMessage();
+        message = message.replace('\n', ' ');
+        return message.length() <= MAX_REASON ? message : message.substring(0, MAX_REASON) + "...";
     }
 }
