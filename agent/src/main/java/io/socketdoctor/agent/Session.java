@@ -1,6 +1,5 @@
 package io.socketdoctor.agent;
 
-import io.socketdoctor.classify.ErrorTable;
 import io.socketdoctor.config.Config;
 import io.socketdoctor.event.EventSink;
 import io.socketdoctor.export.MetricsExporter;
@@ -22,9 +21,11 @@ import java.util.List;
  * One running instance of the agent in this JVM: everything {@code start} built, so that it can
  * be inspected and taken down again.
  *
- * <p>Start-up order matters: the runtime first, warmed up so the first real failure loads no
- * class; then the bridge's handler; and only then the instrumentation, so no failure after it
- * goes unseen.
+ * <p>Start-up order matters: the runtime first, then the bridge's handler, and only then the
+ * instrumentation, so no failure after it goes unseen. All of it runs before {@code main} and is
+ * kept to what must be there: the error table and a run of the whole error path (the warm-up) are
+ * left to a short-lived thread of the agent's, so that the first real failure usually finds them
+ * ready; a failure that comes before loads what it needs itself.
  */
 public final class Session {
 
@@ -52,20 +53,23 @@ public final class Session {
         this.installation = installation;
     }
 
-    static Session start(Config config, Instrumentation inst) throws Throwable {
-        ErrorTable errors = ErrorTable.load();
+    /**
+     * @param afterWarmUp run on the warm-up thread once it is done (the announcement of a
+     *                    {@code -javaagent} start, which need not delay {@code main}), or null
+     */
+    static Session start(Config config, Instrumentation inst, Runnable afterWarmUp) throws Throwable {
         BridgeInjector.Handles bridge = BridgeInjector.inject(inst, config.enrich() == Config.Enrich.MESSAGE);
         EventSink sink = EventSink.open(config);
         ConnectionStats stats = new ConnectionStats();
         KernelTcp kernel = new KernelTcp();
         ConnectionTable connections = new ConnectionTable(slots -> share(bridge, slots));
         Tracker tracker = new Tracker(connections, stats, kernel, config);
-        Diagnostics diagnostics = new Diagnostics(errors, config, bridge.detailMessage(), sink, tracker);
+        Diagnostics diagnostics = new Diagnostics(config, bridge.detailMessage(), sink, tracker);
         sink.setDecorator(new KernelStateLookup(kernel));
         sink.start(diagnostics::markAgentThread);
         tracker.start(diagnostics, diagnostics.addressReader(), diagnostics::markAgentThread);
         try {
-            return startInstrumented(config, inst, bridge, sink, stats, kernel, tracker, diagnostics);
+            return startInstrumented(config, inst, bridge, sink, stats, kernel, tracker, diagnostics, afterWarmUp);
         } catch (Throwable failure) {
             // Leave nothing behind: a failed start (or attach) must not keep threads or handlers alive.
             switchOff(bridge);
@@ -77,19 +81,14 @@ public final class Session {
 
     private static Session startInstrumented(Config config, Instrumentation inst, BridgeInjector.Handles bridge,
                                              EventSink sink, ConnectionStats stats, KernelTcp kernel,
-                                             Tracker tracker, Diagnostics diagnostics) throws Throwable {
+                                             Tracker tracker, Diagnostics diagnostics, Runnable afterWarmUp)
+            throws Throwable {
         MethodHandle onError = diagnostics.errorHandle();
         MethodHandle onEvent = diagnostics.eventHandle();
         bridge.onErrorSetter().invokeExact(onError);
         bridge.onEventSetter().invokeExact(onEvent);
-        bridge.error().invokeExact((Object) null, (Object) null, Diagnostics.WARM_UP_SITE,
-                Diagnostics.warmUpThrowable());
-        bridge.event().invokeExact(new Object(), (Object) null, Diagnostics.WARM_UP_SITE, 0);
         // Library transports (Netty's native ones) call this public class of the agent jar instead.
         io.socketdoctor.bootstrap.LibraryBridge.setNettyHandler(diagnostics.nettyHandle());
-        io.socketdoctor.bootstrap.LibraryBridge.nettyError("read", -104, Diagnostics.warmUpThrowable(),
-                io.socketdoctor.bootstrap.LibraryBridge.WARM_UP);
-        stats.reset();
         // prometheus=[host:]port: before the instrumentation, so the endpoint's own first accept is not the application's.
         MetricsExporter metrics = MetricsExporter.open(config, sink, diagnostics::markAgentThread);
         Installer.Installation installation;
@@ -104,13 +103,63 @@ public final class Session {
         Session session = new Session(config, inst, bridge, sink, diagnostics, installation, stats, kernel);
         session.onStop(sink::stop); // registered first, so closed last: everything else may still report
         session.onStop(tracker);
+        // Hooked classes that load later are checked as they load; their problems are printed from here.
+        tracker.alsoEveryTick(new MissingHooksReport(session));
+        Thread warmUp = new Thread(new WarmUp(bridge, afterWarmUp), "socket-doctor-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
         if (metrics != null) {
             metrics.serve(session); // builds the meters; registers its own stop
         }
         return session;
     }
 
-    /** The bridge calls nothing and stamps nothing any more (the advice may stay; it is then inert). */
+    /**
+     * Runs the whole error path once through the bridge, as a failure would, and Netty's: loads the
+     * error table and links every call site off the application's threads. Not an agent thread
+     * (those are never diagnosed); its socket never connects, and its fake connection is not counted.
+     */
+    private static final class WarmUp implements Runnable {
+        private final BridgeInjector.Handles bridge;
+        private final Runnable then;
+
+        WarmUp(BridgeInjector.Handles bridge, Runnable then) {
+            this.bridge = bridge;
+            this.then = then;
+        }
+
+        @Override
+        public void run() {
+            try {
+                bridge.error().invokeExact((Object) null, (Object) null, Diagnostics.WARM_UP_SITE,
+                        Diagnostics.warmUpThrowable());
+                bridge.event().invokeExact(new Object(), (Object) null, Diagnostics.WARM_UP_SITE, -1);
+                io.socketdoctor.bootstrap.LibraryBridge.nettyError("read", -104, Diagnostics.warmUpThrowable(),
+                        io.socketdoctor.bootstrap.LibraryBridge.WARM_UP);
+            } catch (Throwable t) {
+                // The bridge swallows everything; a real failure would then load what it needs itself.
+            }
+            if (then != null) {
+                then.run();
+            }
+        }
+    }
+
+    /** On the tracker's thread: prints hook points found missing as their classes load. */
+    private static final class MissingHooksReport implements Runnable {
+        private final Session session;
+
+        MissingHooksReport(Session session) {
+            this.session = session;
+        }
+
+        @Override
+        public void run() {
+            session.reportMissingHooks();
+        }
+    }
+
+    /** The bridge calls nothing and stamps nothing any more (the hooks may stay; they are then inert). */
     private static void switchOff(BridgeInjector.Handles bridge) throws Throwable {
         bridge.onErrorSetter().invokeExact((MethodHandle) null);
         bridge.onEventSetter().invokeExact((MethodHandle) null);
@@ -156,12 +205,7 @@ public final class Session {
             failure = collect(failure, "switching the bridge off", t);
         }
         try {
-            if (!installation.transformer().reset(inst,
-                    net.bytebuddy.agent.builder.AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)) {
-                failure = collect(failure, "restoring the JDK classes",
-                        new IllegalStateException("the transformer was not registered with this session's"
-                                + " Instrumentation; the hooks stay in place, switched off"));
-            }
+            installation.uninstall(inst);
         } catch (Throwable t) {
             failure = collect(failure, "restoring the JDK classes", t);
         }
@@ -230,9 +274,23 @@ public final class Session {
         return diagnostics.tracker().table().capacity();
     }
 
-    /** Hook points that could not be instrumented on this JDK (empty when all are in place). */
+    /** Hook points that could not be instrumented on this JDK, among the classes loaded so far. */
     public List<String> missingHooks() {
         return installation.problems();
+    }
+
+    /** Hooked JDK classes loaded (and so transformed) so far. */
+    public int hookedClasses() {
+        return installation.classesHooked();
+    }
+
+    /** Prints, once each, the hook points found not in place since the last call (one line). */
+    void reportMissingHooks() {
+        List<String> fresh = installation.newProblems();
+        if (!fresh.isEmpty()) {
+            System.err.println("socket-doctor: on Java " + Runtime.version() + " these hook points are not"
+                    + " instrumented, so their failures will not be diagnosed: " + String.join("; ", fresh));
+        }
     }
 
     Instrumentation instrumentation() {

@@ -100,10 +100,25 @@ public final class SocketDoctorAgent {
 
     private static void announce(Session started, String via) {
         Presence.announce(started, via);
-        if (!started.missingHooks().isEmpty()) {
-            System.err.println("socket-doctor: on Java " + Runtime.version() + " these hook points are not"
-                    + " instrumented, so their failures will not be diagnosed: "
-                    + String.join("; ", started.missingHooks()));
+        started.reportMissingHooks();
+    }
+
+    /** {@link #announce} on the warm-up thread, for a session that is set before that thread ends. */
+    private static final class Announcement implements Runnable {
+        private final String via;
+        volatile Session session;
+
+        Announcement(String via) {
+            this.via = via;
+        }
+
+        @Override
+        public void run() {
+            synchronized (SocketDoctorAgent.class) { // waits for start() to set the session
+                if (session != null && session == SocketDoctorAgent.session) {
+                    announce(session, via);
+                }
+            }
         }
     }
 
@@ -136,8 +151,15 @@ public final class SocketDoctorAgent {
             return null;
         }
         try {
-            session = Session.start(config, inst);
-            announce(session, via);
+            if (Presence.VIA_JAVAAGENT.equals(via)) {
+                // Before main: the announcement (a property, a marker file) waits for the warm-up thread.
+                Announcement later = new Announcement(via);
+                session = Session.start(config, inst, later);
+                later.session = session;
+            } else {
+                session = Session.start(config, inst, null);
+                announce(session, via); // the CLI that attached reads it as soon as the load returns
+            }
             return null;
         } catch (Throwable t) {
             String line = "socket-doctor: could not start (" + t + "); the application runs without it.";

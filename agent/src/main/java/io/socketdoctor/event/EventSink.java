@@ -23,6 +23,8 @@ public final class EventSink {
 
     private static final int CAPACITY = 4096;
     private static final long POLL_MILLIS = 200;
+    /** Type of the event that wakes the idle writer to stop (never written): a JVM exits without waiting a poll. */
+    private static final String WAKE = "socket-doctor-wake";
     /**
      * After writing, the writer rests this long before it waits again: failures that come in a
      * burst then queue without waking it one by one (a wake-up per event cost the failing threads
@@ -151,7 +153,8 @@ public final class EventSink {
                 return; // the JVM is exiting: the hook writes and flushes
             }
         }
-        running = false; // the writer sees it within one poll; an interrupt could close the JSON channel mid-write
+        running = false; // an interrupt could close the JSON channel mid-write: wake it instead
+        wakeWriter();
         writer.join(4 * POLL_MILLIS);
         if (writer.isAlive()) {
             writer.interrupt();
@@ -222,18 +225,27 @@ public final class EventSink {
         return written.get();
     }
 
+    /** Ends the writer's wait for the queue at once (it then sees {@code running} is false). */
+    private void wakeWriter() {
+        queue.offer(new Event(null, WAKE, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null));
+    }
+
     private void run() {
         agentThreadMarker.run();
         while (running) {
             try {
                 if (held.isEmpty()) {
                     Event event = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
-                    if (event != null) {
+                    if (event != null && event.type() != WAKE) {
                         held.add(event);
                     }
                 } else {
                     // Waiting for the head's decorator: rest rather than wake for every new event.
                     Thread.sleep(Math.max(1, Math.min(BATCH_MILLIS, holdOfHead() / 1_000_000L)));
+                }
+                if (!running) {
+                    break; // stop() or the exit hook writes what is held and queued
                 }
                 queue.drainTo(held, CAPACITY);
                 limiter.drainSummaries(System.currentTimeMillis(), false, summaries);
@@ -282,6 +294,7 @@ public final class EventSink {
         // No interrupt: the writer finishes the event in hand (an interrupt could cut a /proc read
         // or a write short) and leaves its loop within one poll, or a little later on a busy host.
         running = false;
+        wakeWriter();
         try {
             writer.join(10 * POLL_MILLIS);
         } catch (InterruptedException ignored) {
@@ -306,6 +319,9 @@ public final class EventSink {
     }
 
     private void write(Event raw, long now) {
+        if (raw.type() == WAKE) { // the constant itself, never an equal text from outside
+            return;
+        }
         written.incrementAndGet();
         Event event = decorator.decorate(raw);
         for (Listener listener : listeners) {

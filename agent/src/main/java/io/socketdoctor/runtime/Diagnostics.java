@@ -36,17 +36,15 @@ import java.time.Instant;
  */
 public final class Diagnostics implements Tracker.NoticeSink {
 
-    /** Site id used at install to run the whole path once, so no class loads on the first real error. */
+    /** Site id of the warm-up, which runs the whole path once so that the first real error loads (almost) nothing. */
     public static final int WARM_UP_SITE = -1;
 
-    private final Classifier classifier;
-    private final ErrorTable table;
+    /** The error table and what is built from it, loaded at the first use (see {@link #knowledge()}). */
+    private volatile Knowledge knowledge;
     private final Enricher enricher;
     private final EventSink sink;
     private final Tracker tracker;
     private final Errno.Platform platform = Errno.Platform.current();
-    /** The catalogue by this platform's errno numbers: Netty hands over numbers, not messages. */
-    private final java.util.Map<Integer, Errno> errnoByCode = new java.util.HashMap<>();
     private final ThreadLocal<PerThread> perThread = new ThreadLocal<>() {
         @Override
         protected PerThread initialValue() {
@@ -75,18 +73,48 @@ public final class Diagnostics implements Tracker.NoticeSink {
     /** One instance, made at install: a method reference links (and loads classes) where it is first run. */
     private final ConnectionRecord.AddressReader addressReader = this::readAddresses;
 
-    public Diagnostics(ErrorTable table, Config config, VarHandle detailMessage, EventSink sink, Tracker tracker) {
-        this.table = table;
-        this.classifier = new Classifier(table);
-        for (Errno errno : table.errnos().values()) {
-            Integer code = errno.code(platform);
-            if (code != null) {
-                errnoByCode.putIfAbsent(code, errno);
-            }
-        }
+    public Diagnostics(Config config, VarHandle detailMessage, EventSink sink, Tracker tracker) {
         this.enricher = new Enricher(config.enrich(), detailMessage);
         this.sink = sink;
         this.tracker = tracker;
+    }
+
+    /**
+     * The error table, its classifier and its errnos by number. Parsing the table is most of what a
+     * first failure costs, so it is not done while the JVM starts: the warm-up (see {@link
+     * #warmUpThrowable()}) loads it on the agent's own thread right after the install, and a failure
+     * that comes first loads it itself.
+     */
+    private Knowledge knowledge() {
+        Knowledge k = knowledge;
+        if (k == null) {
+            synchronized (this) {
+                k = knowledge;
+                if (k == null) {
+                    k = new Knowledge(ErrorTable.load(), platform);
+                    knowledge = k;
+                }
+            }
+        }
+        return k;
+    }
+
+    private static final class Knowledge {
+        final ErrorTable table;
+        final Classifier classifier;
+        /** The catalogue by this platform's errno numbers: Netty hands over numbers, not messages. */
+        final java.util.Map<Integer, Errno> errnoByCode = new java.util.HashMap<>();
+
+        Knowledge(ErrorTable table, Errno.Platform platform) {
+            this.table = table;
+            this.classifier = new Classifier(table);
+            for (Errno errno : table.errnos().values()) {
+                Integer code = errno.code(platform);
+                if (code != null) {
+                    errnoByCode.putIfAbsent(code, errno);
+                }
+            }
+        }
     }
 
     /** {@code (Object self, Object detail, int site, Throwable thrown) -> void}, bound to this instance, for the bridge. */
@@ -213,8 +241,9 @@ public final class Diagnostics implements Tracker.NoticeSink {
 
     private Event diagnoseNetty(Op op, int code, Throwable thrown) {
         long now = System.currentTimeMillis();
-        Errno errno = code > 0 ? errnoByCode.get(code) : null;
-        Diagnosis d = errno == null ? null : classifier.classifyErrno(op, errno, Facts.NONE);
+        Knowledge k = knowledge();
+        Errno errno = code > 0 ? k.errnoByCode.get(code) : null;
+        Diagnosis d = errno == null ? null : k.classifier.classifyErrno(op, errno, Facts.NONE);
         String diagnosis = d != null ? d.diagnosis() : code > 0
                 ? "The operating system reported errno " + code + " for this call; Socket Doctor's catalogue does not name it."
                 : "Netty reported this failure without an errno.";
@@ -310,7 +339,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
         ConnectionRecord r = notice.record();
         Event.History history = r == null ? null : Histories.of(tracker.table(), r, now);
         String[] ends = r == null ? new String[2] : r.addresses(addressReader);
-        ErrorTable.Note note = table.note(notice.note());
+        ErrorTable.Note note = knowledge().table.note(notice.note());
         return new Event(Instant.ofEpochMilli(now), notice.note(), null, null, null, notice.note(),
                 notice.op().label(), r == null ? null : r.api.label(), null, null,
                 ends[0], ends[1],
@@ -360,7 +389,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
             facts = new Facts(facts.local(), facts.remote(), facts.outputShutdown(), facts.closed(), facts.eofSeen(),
                     facts.resetSeen(), facts.idle(), facts.freshAccept(), tls);
         }
-        Diagnosis d = classifier.classify(site.op(), thrown, facts);
+        Diagnosis d = knowledge().classifier.classify(site.op(), thrown, facts);
         Errno errno = d.errno();
         Event event = new Event(Instant.ofEpochMilli(now), Event.SOCKET_ERROR,
                 errno == null ? null : errno.symbol(), errno == null ? null : errno.code(platform),
@@ -407,11 +436,13 @@ public final class Diagnostics implements Tracker.NoticeSink {
     }
 
     /**
-     * Runs every path once at install on a socket that never connects, so that the first real
-     * failure or event links and loads nothing on the application's thread.
+     * Runs every path once, on the agent's warm-up thread right after the install, with a socket that
+     * never connects, so that the first real failure or event usually finds everything loaded and
+     * linked. Its fake connection is counted apart (see {@code Tracker.warmUpWith}).
      */
     private void warmUp(Throwable thrown) {
         Socket socket = new Socket();
+        tracker.warmUpWith(socket);
         HookSite read = HookSites.ALL.get(0);
         long now = System.currentTimeMillis();
         tracker.onEvent(socket, read.api(), Op.CONNECT, Bridge.OPENED, "127.0.0.1:1", "127.0.0.1:2", StackSite.INSTANCE, now);
@@ -482,7 +513,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
         return name.isEmpty() ? t.toString() : name;
     }
 
-    /** A throwable to run the whole path with at install. */
+    /** A throwable to run the whole path with, on the warm-up thread. */
     public static Throwable warmUpThrowable() {
         return new SocketException("Connection reset");
     }

@@ -63,17 +63,6 @@ public final class ConnectionStats {
         return closeWaitLeaks.sum();
     }
 
-    /** Forgets the counts (after the install-time warm-up, which runs a fake connection through). */
-    public void reset() {
-        for (LongAdder[] group : new LongAdder[][] {opened, closed, peerEofs}) {
-            for (LongAdder a : group) {
-                a.reset();
-            }
-        }
-        closeWaitLeaks.reset();
-        untracked.reset();
-    }
-
     public long untrackedCount() {
         return untracked.sum();
     }

@@ -42,6 +42,10 @@ public final class Tracker implements AutoCloseable {
     private NoticeSink sink;
     private Runnable agentThreadMarker;
     private volatile boolean running = true;
+    private volatile Object warmUpConnection;
+    private final ConnectionStats warmUpStats = new ConnectionStats();
+    /** Something else the agent does on this thread each tick (e.g. report a hook that did not take). */
+    private volatile Runnable everyTick;
     private int lastCloseWaitCensus;
 
     public Tracker(ConnectionTable table, ConnectionStats stats, KernelTcp kernel, Config config) {
@@ -63,6 +67,11 @@ public final class Tracker implements AutoCloseable {
         thread.start();
     }
 
+    /** Runs {@code task} on this thread at every tick (100 ms); its failures are ignored like the tick's own. */
+    public void alsoEveryTick(Runnable task) {
+        this.everyTick = task;
+    }
+
     public ConnectionTable table() {
         return table;
     }
@@ -78,16 +87,16 @@ public final class Tracker implements AutoCloseable {
             case Bridge.OPENED -> {
                 ConnectionStats.Direction direction = op == Op.ACCEPT
                         ? ConnectionStats.Direction.SERVER : ConnectionStats.Direction.CLIENT;
-                stats.opened(api, direction);
+                statsFor(connection).opened(api, direction);
                 if (table.register(connection, api, direction, now, local, remote) == null) {
-                    stats.untracked();
+                    statsFor(connection).untracked();
                 }
                 return null;
             }
             case Bridge.CLOSED -> {
                 ConnectionRecord r = table.remove(connection);
                 if (r != null) {
-                    stats.closed(r.api);
+                    statsFor(connection).closed(r.api);
                 }
                 return null;
             }
@@ -103,7 +112,7 @@ public final class Tracker implements AutoCloseable {
                 return null;
             }
             case Bridge.PEER_EOF -> {
-                return peerEof(table.lookup(connection), callSite, now);
+                return peerEof(table.lookup(connection), statsFor(connection), callSite, now);
             }
             case Bridge.WRITE_WARNING -> {
                 return writeWarning(table.lookup(connection), callSite);
@@ -112,6 +121,18 @@ public final class Tracker implements AutoCloseable {
                 return null;
             }
         }
+    }
+
+    /**
+     * The warm-up's fake connection: counted in a throw-away {@link ConnectionStats}, never in the
+     * real ones, which the application's own connections may be updating at the same time.
+     */
+    public void warmUpWith(Object connection) {
+        warmUpConnection = connection;
+    }
+
+    private ConnectionStats statsFor(Object connection) {
+        return connection == warmUpConnection ? warmUpStats : stats;
     }
 
     /** The application's call site, computed only when needed (it costs a stack walk). */
@@ -124,7 +145,7 @@ public final class Tracker implements AutoCloseable {
         }
     }
 
-    private Notice peerEof(ConnectionRecord r, CallSiteSupplier callSite, long now) {
+    private Notice peerEof(ConnectionRecord r, ConnectionStats counts, CallSiteSupplier callSite, long now) {
         if (r == null || r.eofAt != 0) {
             return null; // untracked, or a repeated EOF read
         }
@@ -135,7 +156,7 @@ public final class Tracker implements AutoCloseable {
         long quiet = (lastWrite > quietSince ? lastWrite : now) - quietSince;
         r.eofSite = callSite.capture();
         r.eofAt = now;
-        stats.peerEof(r.api);
+        counts.peerEof(r.api);
         table.warnOnWrite(r, true);
         if (quiet >= config.idleAfterMillis()) {
             return new Notice("stale_connection", Op.READ, r, r.eofSite(), quiet);
@@ -200,6 +221,10 @@ public final class Tracker implements AutoCloseable {
             try {
                 long now = System.currentTimeMillis();
                 table.tick(now);
+                Runnable task = everyTick;
+                if (task != null) {
+                    task.run();
+                }
                 if (now >= nextSweep) {
                     nextSweep = now + SWEEP_MILLIS;
                     findLeaks(table.sweep(), now);
