@@ -18,8 +18,6 @@ fi
 # A low open-file limit lets the too-many-open-files scenario reach EMFILE quickly and safely.
 ulimit -n 256
 # Short idle and CLOSE_WAIT thresholds, so the history scenarios show them within seconds
-# (the defaults, 30 s, suit services); hooks in place before main, because the first scenario
-# fails at once (a service's default is a background install); options given in
-# SOCKETDOCTOR_OPTS come later and win.
-options="install=before-main,idle.after=1s,closewait.after=1s${SOCKETDOCTOR_OPTS:+,$SOCKETDOCTOR_OPTS}"
+# (the defaults, 30 s, suit services); options given in SOCKETDOCTOR_OPTS come later and win.
+options="idle.after=1s,closewait.after=1s${SOCKETDOCTOR_OPTS:+,$SOCKETDOCTOR_OPTS}"
 exec java -javaagent:"$agent=$options" -jar "$demo" "$@"

@@ -62,12 +62,12 @@ public final class Session {
         EventSink sink = EventSink.open(config);
         ConnectionStats stats = new ConnectionStats();
         KernelTcp kernel = new KernelTcp();
-        ConnectionTable connections = new ConnectionTable(slots -> share(bridge, slots));
+        ConnectionTable connections = new ConnectionTable(new Share(bridge));
         Tracker tracker = new Tracker(connections, stats, kernel, config);
         Diagnostics diagnostics = new Diagnostics(config, bridge.detailMessage(), sink, tracker);
         sink.setDecorator(new KernelStateLookup(kernel));
-        sink.start(diagnostics::markAgentThread);
-        tracker.start(diagnostics, diagnostics.addressReader(), diagnostics::markAgentThread);
+        sink.start(diagnostics.agentThreadMarker());
+        tracker.start(diagnostics, diagnostics.addressReader(), diagnostics.agentThreadMarker());
         try {
             return startInstrumented(config, inst, bridge, sink, stats, kernel, tracker, diagnostics, afterWarmUp);
         } catch (Throwable failure) {
@@ -90,7 +90,7 @@ public final class Session {
         // Library transports (Netty's native ones) call this public class of the agent jar instead.
         io.socketdoctor.bootstrap.LibraryBridge.setNettyHandler(diagnostics.nettyHandle());
         // prometheus=[host:]port: before the instrumentation, so the endpoint's own first accept is not the application's.
-        MetricsExporter metrics = MetricsExporter.open(config, sink, diagnostics::markAgentThread);
+        MetricsExporter metrics = MetricsExporter.open(config, sink, diagnostics.agentThreadMarker());
         Installer.Installation installation;
         try {
             installation = Installer.install(inst);
@@ -101,11 +101,11 @@ public final class Session {
             throw failure;
         }
         Session session = new Session(config, inst, bridge, sink, diagnostics, installation, stats, kernel);
-        session.onStop(sink::stop); // registered first, so closed last: everything else may still report
+        session.onStop(sink); // registered first, so closed last: everything else may still report
         session.onStop(tracker);
         // Hooked classes that load later are checked as they load; their problems are printed from here.
         tracker.alsoEveryTick(new MissingHooksReport(session));
-        Thread warmUp = new Thread(new WarmUp(bridge, afterWarmUp), "socket-doctor-warm-up");
+        Thread warmUp = new Thread(new WarmUp(bridge, installation, afterWarmUp), "socket-doctor-warm-up");
         warmUp.setDaemon(true);
         warmUp.start();
         if (metrics != null) {
@@ -115,22 +115,26 @@ public final class Session {
     }
 
     /**
-     * Runs the whole error path once through the bridge, as a failure would, and Netty's: loads the
-     * error table and links every call site off the application's threads. Not an agent thread
+     * Transforms the hooked classes not loaded yet, then runs the whole error path once through the
+     * bridge, as a failure would, and Netty's: loads the error table and links every call site off
+     * the application's threads. Not an agent thread
      * (those are never diagnosed); its socket never connects, and its fake connection is not counted.
      */
     private static final class WarmUp implements Runnable {
         private final BridgeInjector.Handles bridge;
+        private final Installer.Installation installation;
         private final Runnable then;
 
-        WarmUp(BridgeInjector.Handles bridge, Runnable then) {
+        WarmUp(BridgeInjector.Handles bridge, Installer.Installation installation, Runnable then) {
             this.bridge = bridge;
+            this.installation = installation;
             this.then = then;
         }
 
         @Override
         public void run() {
             try {
+                installation.loadRemaining();
                 bridge.error().invokeExact((Object) null, (Object) null, Diagnostics.WARM_UP_SITE,
                         Diagnostics.warmUpThrowable());
                 bridge.event().invokeExact(new Object(), (Object) null, Diagnostics.WARM_UP_SITE, -1);
@@ -167,12 +171,21 @@ public final class Session {
         io.socketdoctor.bootstrap.LibraryBridge.setNettyHandler(null);
     }
 
-    /** Hands the connection table to the bridge, which stamps reads and writes into it. */
-    private static void share(BridgeInjector.Handles bridge, long[] slots) {
-        try {
-            bridge.connectionsSetter().invokeExact(slots);
-        } catch (Throwable t) {
-            throw new IllegalStateException("cannot share the connection table with the bridge", t);
+    /** Hands the connection table to the bridge, which stamps reads and writes into it. A class, not a lambda. */
+    private static final class Share implements ConnectionTable.Publisher {
+        private final BridgeInjector.Handles bridge;
+
+        Share(BridgeInjector.Handles bridge) {
+            this.bridge = bridge;
+        }
+
+        @Override
+        public void publish(long[] slots) {
+            try {
+                bridge.connectionsSetter().invokeExact(slots);
+            } catch (Throwable t) {
+                throw new IllegalStateException("cannot share the connection table with the bridge", t);
+            }
         }
     }
 

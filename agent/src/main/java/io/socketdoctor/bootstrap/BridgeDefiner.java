@@ -27,7 +27,7 @@ public final class BridgeDefiner {
      */
     public static Object[] define(byte[] bridgeBytes, String bridgeName, boolean wantMessage) throws Exception {
         MethodHandles.Lookup inPackage =
-                MethodHandles.privateLookupIn(Class.forName("sun.nio.ch.Net"), MethodHandles.lookup());
+                MethodHandles.privateLookupIn(Class.forName("sun.nio.ch.Net", false, null), MethodHandles.lookup());
         Class<?> bridge;
         try {
             // A second attach finds the bridge of the first one: the first definition wins.

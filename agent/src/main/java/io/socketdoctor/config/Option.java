@@ -26,9 +26,10 @@ public enum Option {
             "serve metrics at http://host:port/metrics for Prometheus; host is 127.0.0.1 unless given"),
     METRICS_PEERS("metrics.peers", "a whole number from 0 to 100", "0",
             "tag metrics with the remote host (IP, no port) for this many distinct hosts, the rest as 'other'"),
-    INSTALL("install", "background|before-main", "background",
-            "with -javaagent: instrument on a background thread while main runs (about a second, so failures in that"
-                    + " first second are not diagnosed), or before main (every failure, but main starts about a second later)");
+    INSTALL("install", "before-main|background", "before-main",
+            "with -javaagent: every hook in place before main starts (main starts some tens of milliseconds later),"
+                    + " or on a background thread while main runs (failures in main's first tens of milliseconds go"
+                    + " undiagnosed)");
 
     private final String key;
     private final String accepted;

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * one daemon thread: the rate-limited log line and the JSON line. A full queue drops the event
  * and counts it; a write that fails is reported once and that output is switched off.
  */
-public final class EventSink {
+public final class EventSink implements AutoCloseable {
 
     private static final int CAPACITY = 4096;
     private static final long POLL_MILLIS = 200;
@@ -81,7 +81,17 @@ public final class EventSink {
     /** The longest an event is held back for its decorator, counted from the failure. */
     public static final long MAX_HOLD_NANOS = 1_000_000_000L;
 
-    private volatile Decorator decorator = event -> event;
+    private volatile Decorator decorator = AsIs.INSTANCE;
+
+    /** No decoration. A class, not a lambda: each lambda spins a class at start-up. */
+    private static final class AsIs implements Decorator {
+        static final AsIs INSTANCE = new AsIs();
+
+        @Override
+        public Event decorate(Event event) {
+            return event;
+        }
+    }
 
     public void setDecorator(Decorator decorator) {
         this.decorator = decorator;
@@ -110,8 +120,8 @@ public final class EventSink {
         // Only a regular file is rotated: never rename /dev/null, a FIFO or a terminal.
         jsonMax = config.events() != null && Files.isRegularFile(config.events())
                 ? config.eventsMaxBytes() : Long.MAX_VALUE;
-        summaries = this::writeSummary;
-        writer = new Thread(this::run, "socket-doctor-events");
+        summaries = new Summaries();
+        writer = new Thread(new Writer(), "socket-doctor-events");
         writer.setDaemon(true);
     }
 
@@ -129,7 +139,7 @@ public final class EventSink {
     public void start(Runnable agentThreadMarker) {
         this.agentThreadMarker = agentThreadMarker;
         writer.start();
-        shutdownHook = new Thread(this::flushAtExit, "socket-doctor-flush");
+        shutdownHook = new Thread(new FlushAtExit(), "socket-doctor-flush");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -141,6 +151,11 @@ public final class EventSink {
      * closes the JSON file, and removes the shutdown hook, so nothing of the sink stays behind.
      * Called once the bridge no longer calls the agent; later offers are accepted and never written.
      */
+    @Override
+    public void close() throws IOException, InterruptedException {
+        stop();
+    }
+
     public synchronized void stop() throws IOException, InterruptedException {
         if (stopped) {
             return;
@@ -223,6 +238,28 @@ public final class EventSink {
 
     public long written() {
         return written.get();
+    }
+
+    // Classes, not method references: each of those spins a class while the JVM starts.
+    private final class Writer implements Runnable {
+        @Override
+        public void run() {
+            EventSink.this.run();
+        }
+    }
+
+    private final class FlushAtExit implements Runnable {
+        @Override
+        public void run() {
+            flushAtExit();
+        }
+    }
+
+    private final class Summaries implements RateLimiter.SummarySink {
+        @Override
+        public void summary(String key, long held, long seconds) {
+            writeSummary(key, held, seconds);
+        }
     }
 
     /** Ends the writer's wait for the queue at once (it then sees {@code running} is false). */

@@ -70,8 +70,28 @@ public final class Diagnostics implements Tracker.NoticeSink {
     /** How long the test-only {@code block} fault blocks: longer than {@link #SLOW_HANDLER_NANOS}. */
     static final long TEST_BLOCK_NANOS = 6_000_000_000L;
     private final String testFault = System.getProperty(TEST_FAULT_PROPERTY);
-    /** One instance, made at install: a method reference links (and loads classes) where it is first run. */
-    private final ConnectionRecord.AddressReader addressReader = this::readAddresses;
+    /** One instance, made at install: a method reference would link (and load classes) where it is first run. */
+    private final ConnectionRecord.AddressReader addressReader = new AddressReader();
+    private final Runnable agentThreadMarker = new AgentThreadMarker();
+
+    private final class AddressReader implements ConnectionRecord.AddressReader {
+        @Override
+        public String[] read(Object connection) {
+            return readAddresses(connection);
+        }
+    }
+
+    private final class AgentThreadMarker implements Runnable {
+        @Override
+        public void run() {
+            markAgentThread();
+        }
+    }
+
+    /** {@link #markAgentThread} as a Runnable, for the agent's threads to run first. */
+    public Runnable agentThreadMarker() {
+        return agentThreadMarker;
+    }
 
     public Diagnostics(Config config, VarHandle detailMessage, EventSink sink, Tracker tracker) {
         this.enricher = new Enricher(config.enrich(), detailMessage);

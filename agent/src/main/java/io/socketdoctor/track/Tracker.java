@@ -53,11 +53,28 @@ public final class Tracker implements AutoCloseable {
         this.stats = stats;
         this.kernel = kernel;
         this.config = config;
-        this.thread = new Thread(this::run, "socket-doctor-tracker");
+        this.thread = new Thread(new Loop(), "socket-doctor-tracker");
         this.thread.setDaemon(true);
     }
 
-    private ConnectionRecord.AddressReader addresses = connection -> new String[2];
+    private ConnectionRecord.AddressReader addresses = NoAddresses.INSTANCE;
+
+    // Classes, not lambdas: each lambda spins a class while the JVM starts.
+    private static final class NoAddresses implements ConnectionRecord.AddressReader {
+        static final NoAddresses INSTANCE = new NoAddresses();
+
+        @Override
+        public String[] read(Object connection) {
+            return new String[2];
+        }
+    }
+
+    private final class Loop implements Runnable {
+        @Override
+        public void run() {
+            Tracker.this.run();
+        }
+    }
 
     public void start(NoticeSink sink, ConnectionRecord.AddressReader addresses, Runnable agentThreadMarker) {
         this.sink = sink;

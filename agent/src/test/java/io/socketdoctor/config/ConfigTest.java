@@ -54,7 +54,7 @@ class ConfigTest {
             assertEquals(Config.Log.STDERR, c.log());
             assertEquals(5, c.logRate());
             assertNull(c.events());
-            assertEquals("enrich=suppressed,log=stderr,log.rate=5,closewait.after=30s,idle.after=30s,metrics.peers=0,install=background",
+            assertEquals("enrich=suppressed,log=stderr,log.rate=5,closewait.after=30s,idle.after=30s,metrics.peers=0,install=before-main",
                     c.toString());
         }
     }
@@ -68,9 +68,9 @@ class ConfigTest {
     }
 
     @Test
-    void installIsInTheBackgroundUnlessAskedBeforeMain() throws ConfigException {
-        assertEquals(Config.Install.BACKGROUND, args("").install());
-        assertEquals(Config.Install.BEFORE_MAIN, args("install=before-main").install());
+    void installIsBeforeMainUnlessAskedInTheBackground() throws ConfigException {
+        assertEquals(Config.Install.BEFORE_MAIN, args("").install());
+        assertEquals(Config.Install.BACKGROUND, args("install=background").install());
         assertEquals(Config.Install.BEFORE_MAIN, args("install:Before-Main").install());
         assertEquals(Config.Install.BEFORE_MAIN,
                 Config.parse(null, props("socketdoctor.install", "before-main"), Map.of()).install());
@@ -86,7 +86,7 @@ class ConfigTest {
         assertEquals(42, c.logRate());
         assertEquals(Paths.get("/tmp/sd.jsonl"), c.events());
         assertEquals("enrich=message,log=system,log.rate=42,events=/tmp/sd.jsonl,closewait.after=30s,idle.after=30s,"
-                + "metrics.peers=0,install=background", c.toString());
+                + "metrics.peers=0,install=before-main", c.toString());
 
         Config colon = args("enrich:off,log=off,log.rate=1000,events:/tmp/sd.jsonl");
         assertEquals(Config.Enrich.OFF, colon.enrich());
@@ -203,7 +203,7 @@ class ConfigTest {
         "log.rate=-5; log.rate=-5; a whole number from 1 to 1000",
         "log.rate=2.5; log.rate=2.5; a whole number from 1 to 1000",
         "events=; events=; a file path",
-        "install=later; install=later; background|before-main",
+        "install=later; install=later; before-main|background",
     })
     void aBadValueInTheAgentArgumentsIsRejected(String agentArgs, String named, String accepted) {
         String m = rejected(agentArgs, new Properties(), Map.of());
@@ -239,7 +239,7 @@ class ConfigTest {
         assertEquals(Config.Log.OFF, Config.parse(null, props("socketdoctor.log", "OFF"), Map.of()).log());
         assertEquals(Config.Enrich.SUPPRESSED,
                 Config.parse(null, new Properties(), Map.of("SOCKETDOCTOR_ENRICH", "Suppressed")).enrich());
-        assertEquals("enrich=message,log=system,log.rate=5,closewait.after=30s,idle.after=30s,metrics.peers=0,install=background",
+        assertEquals("enrich=message,log=system,log.rate=5,closewait.after=30s,idle.after=30s,metrics.peers=0,install=before-main",
                 args("enrich=MESSAGE,log=SYSTEM").toString());
     }
 }

@@ -100,6 +100,24 @@ public final class Jvm {
         return "JDK " + feature;
     }
 
+    /**
+     * A JVM with the agent verifies every class, the JDK's too ({@code -Xverify:all}): the agent
+     * writes the hooked JDK code's frames and exception tables itself, and the JVM does not verify
+     * boot classes by default. A test that gives its own {@code -Xverify:} keeps it (StartupIT
+     * keeps the default, so the JDK's CDS archive, which -Xverify:all turns off, is used there).
+     */
+    static List<String> withVerifier(List<String> arguments) {
+        boolean agent = arguments.stream().anyMatch(a -> a.startsWith("-javaagent:"));
+        boolean chosen = arguments.stream().anyMatch(a -> a.startsWith("-Xverify:"));
+        if (!agent || chosen) {
+            return arguments;
+        }
+        List<String> verified = new ArrayList<>();
+        verified.add("-Xverify:all");
+        verified.addAll(arguments);
+        return verified;
+    }
+
     /** Runs {@code java <arguments>}. */
     public Result run(List<String> arguments) throws Exception {
         return run(arguments, null);
@@ -115,7 +133,7 @@ public final class Jvm {
     public Result runUnder(List<String> prefix, List<String> arguments) throws Exception {
         List<String> command = new ArrayList<>(prefix);
         command.add(home.resolve("bin/java").toString());
-        command.addAll(arguments);
+        command.addAll(withVerifier(arguments));
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(k -> k.startsWith("SOCKETDOCTOR_") || k.equals("JAVA_TOOL_OPTIONS")
@@ -139,12 +157,11 @@ public final class Jvm {
     }
 
     /**
-     * {@code -javaagent:<jar>=install=before-main[,options]}: the tests' programs fail sockets from
-     * their first line, so they need every hook in place before main. The default, a background
-     * install, is what {@link #agentAsDefault} gives (StartupIT, NoBehaviourChangeIT).
+     * {@code -javaagent:<jar>[=options]}: the default options put every hook in place before main,
+     * which the tests' programs need, as they fail sockets from their first line.
      */
     public static String agent(String options) {
-        return agentAsDefault("install=before-main" + (options == null || options.isEmpty() ? "" : "," + options));
+        return agentAsDefault(options);
     }
 
     /** {@code -javaagent:<jar>[=options]}, nothing added. */

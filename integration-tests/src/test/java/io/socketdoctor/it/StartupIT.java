@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.socketdoctor.it.probe.Probe;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -12,10 +13,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The default start: {@code -javaagent} instruments on a background thread while the host's main
- * already runs. A program that fails sockets from its first line keeps seeing exactly the JDK's
- * exceptions before, during and after the install, and once the hooks land its failures are
- * diagnosed, without one line on stderr. (How long the install takes is the benchmark's to say.)
+ * Start-up. With default options every hook is in place before {@code main}: a program whose very
+ * first act is a refused connect, and which exits right after, gets its diagnosis on stderr and its
+ * event in the file. With {@code install=background} main races the install: failures before it
+ * lands keep exactly the JDK's exceptions, later ones are diagnosed, and nothing is printed.
+ * (How long either takes is the benchmark's to say.)
  */
 class StartupIT {
 
@@ -25,22 +27,44 @@ class StartupIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("jdks")
+    void withDefaultOptionsTheFirstStatementsFailureIsDiagnosedBeforeTheJvmExits(Jvm jvm) throws Exception {
+        Path dir = Jvm.workDir("startup-default-jdk" + jvm.feature());
+        Path events = dir.resolve("events.jsonl");
+        Files.deleteIfExists(events);
+        // The default verifier, so the JDK's CDS archive is in use as in production (on JDK 25 some
+        // hooked classes are then loaded before premain, and retransformed).
+        List<String> program = List.of("-Xverify:remote", "-cp", Jvm.testClasspath(), Probe.class.getName(),
+                "refused-until-diagnosed", "0", "1");
+        Jvm.Result with = jvm.run(Stream.concat(Stream.of(Jvm.agent("events=" + events)), program.stream()).toList());
+
+        assertEquals(0, with.exitCode(), with::describe);
+        assertTrue(with.stdout().startsWith("java.net.ConnectException: Connection refused\ndiagnosed=true\n"),
+                with::describe);
+        assertTrue(with.stderr().contains("[socket-doctor] ECONNREFUSED (errno 111, refused) on connect"), with::describe);
+        List<Map<String, Object>> refused = Events.read(events).where(e -> "refused".equals(e.get("cause")));
+        assertEquals(1, refused.size(), refused::toString);
+        assertEquals("ECONNREFUSED", refused.get(0).get("errno"), refused::toString);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jdks")
     void failuresDuringTheBackgroundInstallAreUntouchedAndLaterOnesDiagnosed(Jvm jvm) throws Exception {
         Path dir = Jvm.workDir("startup-jdk" + jvm.feature());
         Path events = dir.resolve("events.jsonl");
         List<String> program = List.of("-cp", Jvm.testClasspath(), Probe.class.getName(), "refused-until-diagnosed");
         Jvm.Result without = jvm.run(Stream.concat(program.stream(), Stream.of("20", "100")).toList());
-        Jvm.Result with = jvm.run(Stream.of(List.of(Jvm.agentAsDefault("log=off,events=" + events)), program,
-                List.of("20", "6000")).flatMap(List::stream).toList());
+        Jvm.Result with = jvm.run(Stream.of(List.of(Jvm.agent("install=background,log=off,events=" + events)),
+                program, List.of("20", "6000")).flatMap(List::stream).toList());
 
         assertEquals(0, without.exitCode(), without::describe);
         assertEquals(0, with.exitCode(), with::describe);
         // Without the agent the loop ran to its bound: every attempt refused, none diagnosed.
         assertEquals("java.net.ConnectException: Connection refused\ndiagnosed=false\ninstalling-when-main-began=false\n",
                 without.stdout(), without::describe);
-        // main ran while the install was still going on (that is the point), and later failures were diagnosed.
-        assertEquals("java.net.ConnectException: Connection refused\ndiagnosed=true\ninstalling-when-main-began=true\n",
-                with.stdout(), with::describe);
+        // The same exceptions, and once the install landed, diagnosed ones (main may or may not
+        // have begun before the install ended: it takes tens of milliseconds now).
+        assertTrue(with.stdout().startsWith("java.net.ConnectException: Connection refused\ndiagnosed=true\n"),
+                with::describe);
         assertEquals("", with.stderr(), with::describe);
 
         List<Map<String, Object>> refused = Events.read(events).where(e -> "refused".equals(e.get("cause")));

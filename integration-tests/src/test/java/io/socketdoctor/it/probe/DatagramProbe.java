@@ -247,6 +247,7 @@ public final class DatagramProbe {
             channel.write(ByteBuffer.wrap(DATA));
             pause(100);
             channel.configureBlocking(false);
+            AgentReady.await(); // the agent's warm-up loads classes of its own
             Class.forName(DatagramProbe.class.getName() + "$BeforeFirstError");
             try {
                 for (int i = 0; i < 20 && channel.read(ByteBuffer.allocate(16)) == 0; i++) {

@@ -43,7 +43,7 @@ public final class HookCheckAgent {
     private static String check(Instrumentation inst, long millis) throws Exception {
         Class<?> bridge;
         try {
-            bridge = Class.forName("sun.nio.ch.SocketDoctorBridge1", false, null);
+            bridge = Class.forName("sun.nio.ch.SocketDoctorBridge2", false, null);
         } catch (ClassNotFoundException never) {
             return "bridge=absent";
         }

@@ -313,6 +313,7 @@ public final class Probe {
     /** The process's first socket failure, between two marker classes that the class-load log shows. */
     private static void firstError() throws Exception {
         int port = closedPort();
+        AgentReady.await(); // the agent's warm-up loads classes of its own
         Class.forName(Probe.class.getName() + "$BeforeFirstError");
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 2_000);
