@@ -99,8 +99,8 @@ public final class SocketDoctorAgent {
     }
 
     private static void announce(Session started, String via) {
+        started.reportMissingHooks(); // first: whoever waits for the announcement has the line by then
         Presence.announce(started, via);
-        started.reportMissingHooks();
     }
 
     /** {@link #announce} on the warm-up thread, for a session that is set before that thread ends. */

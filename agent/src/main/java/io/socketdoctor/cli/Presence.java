@@ -56,7 +56,6 @@ public final class Presence implements AutoCloseable {
         try {
             Instant since = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
             String value = describe(version(), via, since, session.config().toString());
-            System.setProperty(PROPERTY, value);
             Path marker = writeMarker(value);
             Thread hook = null;
             if (marker != null) {
@@ -66,6 +65,8 @@ public final class Presence implements AutoCloseable {
             Presence presence = new Presence(value, since, via, marker, hook);
             current = presence;
             session.onStop(presence);
+            // Last: whoever sees the property finds the agent done with its start.
+            System.setProperty(PROPERTY, value);
         } catch (Throwable t) {
             // Only `list` and `status` lose; the agent itself runs on.
         }
