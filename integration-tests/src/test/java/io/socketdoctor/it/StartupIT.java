@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.socketdoctor.it.probe.Probe;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -44,6 +45,38 @@ class StartupIT {
         List<Map<String, Object>> refused = Events.read(events).where(e -> "refused".equals(e.get("cause")));
         assertEquals(1, refused.size(), refused::toString);
         assertEquals("ECONNREFUSED", refused.get(0).get("errno"), refused::toString);
+    }
+
+    /**
+     * The install engine costs what a few classes cost: at most 200 of the agent's classes (its own,
+     * the ASM it ships, the bridge it defines in java.base) are loaded before the application's main
+     * class, read from the JVM's own class-load log. (Byte Buddy's AgentBuilder and Advice needed
+     * about 1 190.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jdks")
+    void atMost200AgentClassesAreLoadedBeforeMain(Jvm jvm) throws Exception {
+        Path log = Jvm.workDir("startup-classes-jdk" + jvm.feature()).resolve("class-load.log");
+        Jvm.Result result = jvm.run(List.of("-Xverify:remote", "-Xlog:class+load=info:file=" + log, Jvm.agent(null),
+                "-cp", Jvm.testClasspath(), Probe.class.getName(), "quiet"));
+        assertEquals(3, result.exitCode(), result::describe);
+        List<String> beforeMain = new ArrayList<>();
+        boolean mainSeen = false;
+        for (String line : Files.readAllLines(log)) {
+            if (line.contains(" " + Probe.class.getName() + " source:")) {
+                mainSeen = true;
+                break;
+            }
+            if (line.contains("socket-doctor-agent.jar") || line.contains(" io.socketdoctor.")
+                    || line.contains(" sun.nio.ch.SocketDoctorBridge")) {
+                beforeMain.add(line);
+            }
+        }
+        assertTrue(mainSeen, "the main class is not in " + log);
+        assertTrue(beforeMain.size() >= 20, "the count must see the agent's classes at all: " + beforeMain);
+        assertTrue(beforeMain.size() <= 200, beforeMain.size() + " agent classes before main: " + beforeMain);
+        assertTrue(beforeMain.stream().noneMatch(line -> line.contains("net.bytebuddy.agent.builder")
+                || line.contains("net.bytebuddy.asm.Advice")), "Byte Buddy's AgentBuilder or Advice loaded");
     }
 
     @ParameterizedTest(name = "{0}")
