@@ -156,8 +156,10 @@ public final class Presence implements AutoCloseable {
         Path marker = dir.resolve(MARKER_PREFIX + self.pid());
         Path temp = null;
         try {
-            // A fresh file (O_EXCL, owner-only) renamed over the name: never follows a planted link.
-            temp = Files.createTempFile(dir, MARKER_PREFIX, ".tmp");
+            // A fresh file (O_EXCL, mode 0600 whatever the umask: only the JVM's user and root read
+            // it, as with the events file) renamed over the name: never follows a planted link.
+            temp = Files.createTempFile(dir, MARKER_PREFIX, ".tmp", java.nio.file.attribute.PosixFilePermissions
+                    .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             Files.write(temp, markerText(self.pid(), self.info().startInstant(), value)
                     .getBytes(StandardCharsets.UTF_8));
             Files.move(temp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
