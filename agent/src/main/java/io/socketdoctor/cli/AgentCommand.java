@@ -189,6 +189,7 @@ public final class AgentCommand {
         out.append("\nevents: ").append(session.sink().written()).append(" written, ")
                 .append(session.sink().dropped()).append(" dropped (queue full)");
         out.append("\nconnections: ").append(connections(session.stats()));
+        out.append("\nkernel state: ").append(kernel(session.kernel()));
         return out.toString();
     }
 
@@ -221,6 +222,14 @@ public final class AgentCommand {
         return (client + server) + " opened (" + client + " client, " + server + " server), " + closed + " closed, "
                 + eofs + " peer EOFs, " + stats.closeWaitLeakCount() + " CLOSE_WAIT leaks, "
                 + stats.untrackedCount() + " untracked";
+    }
+
+    /** Whether events get the kernel's TCP state (tcp_state), and if not, why. */
+    private static String kernel(io.socketdoctor.track.KernelTcp kernel) {
+        if (kernel.available()) {
+            return "from /proc/net/tcp";
+        }
+        return kernel.problem() == null ? "none (no /proc)" : "none: " + kernel.problem();
     }
 
     static String age(Instant since, Instant now) {

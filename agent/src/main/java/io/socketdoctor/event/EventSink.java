@@ -74,6 +74,11 @@ public final class EventSink {
         /** The writer is about to write the held events without waiting (JVM exit, detach). */
         default void lastChance() {
         }
+
+        /** A line to log once, at most (e.g. why the decoration is off), or null; asked on the writer thread. */
+        default String notice() {
+            return null;
+        }
     }
 
     /** The longest an event is held back for its decorator, counted from the failure. */
@@ -235,7 +240,9 @@ public final class EventSink {
                 }
                 queue.drainTo(held, CAPACITY);
                 limiter.drainSummaries(System.currentTimeMillis(), false, summaries);
-                if (writeReady()) {
+                boolean wrote = writeReady();
+                tellNotice();
+                if (wrote) {
                     flushJson();
                     Thread.sleep(BATCH_MILLIS);
                 }
@@ -364,6 +371,19 @@ public final class EventSink {
             // a file system without POSIX permissions: created below with its defaults
         }
         return new java.io.FileOutputStream(file.toFile(), true);
+    }
+
+    /** The decorator's one-time line (after the events it concerns were written), through the log. */
+    private void tellNotice() {
+        String notice;
+        try {
+            notice = decorator.notice();
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (notice != null && config.log() != Config.Log.OFF) {
+            log(notice);
+        }
     }
 
     private void writeSummary(String key, long held, long seconds) {
