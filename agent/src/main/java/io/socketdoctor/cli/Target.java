@@ -212,6 +212,11 @@ final class Target implements AutoCloseable {
         return properties.getProperty(Presence.PROPERTY);
     }
 
+    /** The running agent's published status ({@link Presence#STATUS_PROPERTY}), or null: read without loading anything. */
+    String status() {
+        return properties.getProperty(Presence.STATUS_PROPERTY);
+    }
+
     void requireSupportedJava() throws CliException {
         if (feature() < 17) {
             throw new CliException(ExitCode.FAILED, "pid " + pid + " runs Java " + javaVersion()

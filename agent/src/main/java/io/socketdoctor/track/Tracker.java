@@ -42,6 +42,8 @@ public final class Tracker implements AutoCloseable {
     private NoticeSink sink;
     private Runnable agentThreadMarker;
     private volatile boolean running = true;
+    /** Runs on this thread at every tick (see {@link #onTick}); null for none. */
+    private volatile Runnable onTick;
     private int lastCloseWaitCensus;
 
     public Tracker(ConnectionTable table, ConnectionStats stats, KernelTcp kernel, Config config) {
@@ -61,6 +63,15 @@ public final class Tracker implements AutoCloseable {
         this.agentThreadMarker = agentThreadMarker;
         table.tick(System.currentTimeMillis());
         thread.start();
+    }
+
+    /**
+     * Runs {@code task} on the tracker's thread at every tick (100 ms), e.g. to publish the status
+     * for the CLI: a thread the agent has anyway, never an application thread. The task must be
+     * cheap and bounded; what it throws is ignored. Null removes it.
+     */
+    public void onTick(Runnable task) {
+        onTick = task;
     }
 
     public ConnectionTable table() {
@@ -200,6 +211,14 @@ public final class Tracker implements AutoCloseable {
             try {
                 long now = System.currentTimeMillis();
                 table.tick(now);
+                Runnable task = onTick;
+                if (task != null) {
+                    try {
+                        task.run();
+                    } catch (Throwable ignored) {
+                        // the status goes stale; the clock must go on
+                    }
+                }
                 if (now >= nextSweep) {
                     nextSweep = now + SWEEP_MILLIS;
                     findLeaks(table.sweep(), now);
