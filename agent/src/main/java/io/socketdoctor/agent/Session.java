@@ -104,7 +104,7 @@ public final class Session {
         session.onStop(sink); // registered first, so closed last: everything else may still report
         session.onStop(tracker);
         // Hooked classes that load later are checked as they load; their problems are printed from here.
-        tracker.alsoEveryTick(new MissingHooksReport(session));
+        tracker.onTick(new MissingHooksReport(session));
         Thread warmUp = new Thread(new WarmUp(bridge, installation, afterWarmUp), "socket-doctor-warm-up");
         warmUp.setDaemon(true);
         warmUp.start();

@@ -170,15 +170,28 @@ public final class AgentCommand {
     /** The status report: one {@code key: value} line per fact, stable for scripts. */
     static String report(Session session, Instant now) {
         Presence presence = Presence.current();
+        return headline(presence == null ? null : presence.via(), presence == null ? null : presence.since(), now)
+                + "\n" + body(session);
+    }
+
+    /** {@code attached: yes (attach, since 2026-11-25T19:32:55Z, 11 s ago)}: the status's first line. */
+    static String headline(String via, Instant since, Instant now) {
+        StringBuilder out = new StringBuilder("attached: yes");
+        if (via != null && since != null) {
+            out.append(" (").append(via.equals(Presence.VIA_JAVAAGENT) ? "-javaagent" : "attach")
+                    .append(", since ").append(since).append(", ").append(age(since, now)).append(" ago)");
+        }
+        return out.toString();
+    }
+
+    /**
+     * The status after its first line, as the agent publishes it for the CLI (see {@link
+     * Presence#STATUS_PROPERTY}): everything it has counted, nothing that depends on the moment asked.
+     */
+    static String body(Session session) {
         ErrorCounts counts = session.counts();
         StringBuilder out = new StringBuilder();
-        out.append("attached: yes");
-        if (presence != null) {
-            out.append(" (").append(presence.via().equals(Presence.VIA_JAVAAGENT) ? "-javaagent" : "attach")
-                    .append(", since ").append(presence.since()).append(", ")
-                    .append(age(presence.since(), now)).append(" ago)");
-        }
-        out.append("\nagent: Socket Doctor ").append(Presence.version()).append(" on Java ")
+        out.append("agent: Socket Doctor ").append(Presence.version()).append(" on Java ")
                 .append(Runtime.version()).append(", pid ").append(ProcessHandle.current().pid());
         out.append("\noptions: ").append(session.config());
         out.append('\n').append(hooks(session));
@@ -189,6 +202,7 @@ public final class AgentCommand {
         out.append("\nevents: ").append(session.sink().written()).append(" written, ")
                 .append(session.sink().dropped()).append(" dropped (queue full)");
         out.append("\nconnections: ").append(connections(session.stats()));
+        out.append("\nkernel state: ").append(kernel(session.kernel()));
         return out.toString();
     }
 
@@ -221,6 +235,14 @@ public final class AgentCommand {
         return (client + server) + " opened (" + client + " client, " + server + " server), " + closed + " closed, "
                 + eofs + " peer EOFs, " + stats.closeWaitLeakCount() + " CLOSE_WAIT leaks, "
                 + stats.untrackedCount() + " untracked";
+    }
+
+    /** Whether events get the kernel's TCP state (tcp_state), and if not, why. */
+    private static String kernel(io.socketdoctor.track.KernelTcp kernel) {
+        if (kernel.available()) {
+            return "from /proc/net/tcp";
+        }
+        return kernel.problem() == null ? "none (no /proc)" : "none: " + kernel.problem();
     }
 
     static String age(Instant since, Instant now) {

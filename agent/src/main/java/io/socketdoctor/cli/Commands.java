@@ -75,8 +75,43 @@ final class Commands {
                         + "); nothing was loaded into it");
                 return ExitCode.NOT_ATTACHED;
             }
-            return answer(target, target.load("status", ""), out, err, null);
+            out.println(statusReport(target.session(), target.status(), java.time.Instant.now()));
+            return ExitCode.OK;
         }
+    }
+
+    /**
+     * The status from the two properties the agent keeps ({@link Presence#PROPERTY} and {@link
+     * Presence#STATUS_PROPERTY}), read over the attach connection: nothing is loaded into the JVM,
+     * so on Java 21+ no JEP 451 warning lands in its log. An agent too old to publish its status
+     * gets the headline and options only, and a note; it is never loaded to ask.
+     */
+    static String statusReport(String session, String published, java.time.Instant now) {
+        Map<String, String> fields = Presence.fields(session);
+        java.time.Instant since = null;
+        try {
+            since = java.time.Instant.parse(fields.getOrDefault("since", ""));
+        } catch (java.time.format.DateTimeParseException unknown) {
+            // the headline goes without it
+        }
+        StringBuilder out = new StringBuilder(AgentCommand.headline(fields.get("via"), since, now));
+        if (published == null || !published.startsWith(Presence.AS_OF) || published.indexOf('\n') < 0) {
+            out.append("\nagent: Socket Doctor ").append(fields.getOrDefault("version", "?"))
+                    .append(" (publishes no status: detach and attach again with this version for the counts)");
+            out.append("\noptions: ").append(fields.getOrDefault("options", "?"));
+            return out.toString();
+        }
+        int end = published.indexOf('\n');
+        out.append('\n').append(published.substring(end + 1));
+        try {
+            java.time.Instant asOf = java.time.Instant.parse(published.substring(Presence.AS_OF.length(), end));
+            long millis = Math.max(0, java.time.Duration.between(asOf, now).toMillis());
+            out.append("\nas of: ").append(asOf).append(" (").append(millis < 1000 ? millis + " ms" : AgentCommand.age(asOf, now))
+                    .append(" ago; read from the JVM's system properties, nothing was loaded into it)");
+        } catch (java.time.format.DateTimeParseException unknown) {
+            // no such line
+        }
+        return out.toString();
     }
 
     static ExitCode detach(long pid, PrintStream out, PrintStream err) throws CliException {

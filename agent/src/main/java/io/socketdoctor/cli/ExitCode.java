@@ -10,7 +10,8 @@ public enum ExitCode {
             + " the JVM, or the JVM runs a Java older than 17)"),
     USAGE(2, "bad command line or bad option; nothing was changed in the JVM"),
     NO_SUCH_PROCESS(3, "no process with that pid"),
-    NOT_JAVA(4, "the process is not a Java virtual machine (HotSpot); nothing was sent to it"),
+    NOT_JAVA(4, "the process is not a Java virtual machine (HotSpot), or socket-doctor cannot tell that it is one"
+            + " (e.g. its /proc/<pid>/maps is unreadable and it has no hsperfdata file); nothing was sent to it"),
     OTHER_USER(5, "the JVM belongs to another user: run socket-doctor as that user (sudo -u <user> ...) or as root"),
     ATTACH_REFUSED(6, "the JVM refuses attach or agent loading (-XX:+DisableAttachMechanism,"
             + " -XX:-EnableDynamicAgentLoading) or does not answer"),

@@ -137,12 +137,13 @@ public final class Main {
             out.append(String.format("  %d  %s%n", code.code(), code.meaning()));
         }
         out.append("\nJava 21 and later print \"WARNING: A Java agent has been loaded dynamically\" in the target JVM"
-                + " (JEP 451)\neach time attach, status or detach loads the agent, unless that JVM was started with"
-                + " -XX:+EnableDynamicAgentLoading.\nThe warning records the load; it does not mean anything failed."
+                + " (JEP 451)\neach time attach or detach loads the agent (status loads nothing), unless that JVM was started"
+                + " with -XX:+EnableDynamicAgentLoading.\nThe warning records the load; it does not mean anything failed."
                 + " -XX:-EnableDynamicAgentLoading or\n-XX:+DisableAttachMechanism make a JVM refuse attach: there,"
                 + " start Socket Doctor with -javaagent.\n");
         out.append("\nRun it as the JVM's user (or root), with a JDK (not a JRE); the JVM must be able to read this jar"
-                + " at its path.");
+                + " at its path.\nNothing is sent to a process unless /proc shows it is a JVM of that user (libjvm.so in its"
+                + " maps, or its\nhsperfdata file) that accepts attach; when that cannot be told, exit 4 at once.");
         return out.toString();
     }
 

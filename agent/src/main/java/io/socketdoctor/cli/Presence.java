@@ -31,6 +31,16 @@ import java.util.Optional;
 public final class Presence implements AutoCloseable {
 
     public static final String PROPERTY = "io.socketdoctor.session";
+    /**
+     * The status report (all but its first line) with the time it was made on a line of its own
+     * before it ({@code as-of=<instant>}): what {@code socket-doctor status} prints, read over the
+     * attach connection like {@link #PROPERTY}, so that a status loads nothing into the JVM (on Java
+     * 21+ every agent load prints four WARNING lines into the service's log). Refreshed on the
+     * tracker's thread: within 100 ms of a new event, at least once a second otherwise.
+     */
+    public static final String STATUS_PROPERTY = "io.socketdoctor.status";
+    static final String AS_OF = "as-of=";
+    private static final long REFRESH_NANOS = 1_000_000_000L;
     public static final String VIA_JAVAAGENT = "javaagent";
     public static final String VIA_ATTACH = "attach";
     static final String MARKER_PREFIX = ".socket-doctor-";
@@ -42,13 +52,30 @@ public final class Presence implements AutoCloseable {
     private final String via;
     private final Path marker;
     private final Thread markerHook;
+    private final Session session;
+    /** Guards the status property against a refresh racing with {@link #close}. */
+    private final Object statusLock = new Object();
+    /** {@link #refreshStatus} for the tracker's tick: a class, not a method reference (one instance to remove). */
+    private final Runnable statusRefresher = new StatusRefresher();
 
-    private Presence(String value, Instant since, String via, Path marker, Thread markerHook) {
+    private final class StatusRefresher implements Runnable {
+        @Override
+        public void run() {
+            refreshStatus();
+        }
+    }
+    private boolean closed;
+    /** Events written or dropped at the last refresh, and when it was (System.nanoTime); tracker thread only. */
+    private long eventsAtRefresh = -1;
+    private long refreshedAt;
+
+    private Presence(String value, Instant since, String via, Path marker, Thread markerHook, Session session) {
         this.value = value;
         this.since = since;
         this.via = via;
         this.marker = marker;
         this.markerHook = markerHook;
+        this.session = session;
     }
 
     /** Called once a session runs; its stop withdraws both marks. Never throws. */
@@ -62,9 +89,11 @@ public final class Presence implements AutoCloseable {
                 hook = new Thread(new MarkerRemover(marker), "socket-doctor-marker");
                 Runtime.getRuntime().addShutdownHook(hook);
             }
-            Presence presence = new Presence(value, since, via, marker, hook);
+            Presence presence = new Presence(value, since, via, marker, hook, session);
             current = presence;
             session.onStop(presence);
+            presence.refreshStatus();
+            session.diagnostics().tracker().onTick(presence.statusRefresher);
             // Last: whoever sees the property finds the agent done with its start.
             System.setProperty(PROPERTY, value);
         } catch (Throwable t) {
@@ -85,10 +114,44 @@ public final class Presence implements AutoCloseable {
         return via;
     }
 
+    /**
+     * Publishes the status ({@link #STATUS_PROPERTY}) when an event was written or dropped since the
+     * last time, or a second has passed (the connection counts move without events); else returns
+     * at once. Never throws.
+     */
+    void refreshStatus() {
+        try {
+            long events = session.sink().written() + session.sink().dropped();
+            long now = System.nanoTime();
+            if (events == eventsAtRefresh && now - refreshedAt < REFRESH_NANOS) {
+                return;
+            }
+            eventsAtRefresh = events;
+            refreshedAt = now;
+            String status = AS_OF + Instant.now() + "\n" + AgentCommand.body(session);
+            synchronized (statusLock) {
+                if (!closed) {
+                    System.setProperty(STATUS_PROPERTY, status);
+                }
+            }
+        } catch (Throwable t) {
+            // `status` shows less; the agent runs on
+        }
+    }
+
     @Override
     public void close() throws IOException {
         if (current == this) {
             current = null;
+        }
+        try {
+            session.diagnostics().tracker().removeOnTick(statusRefresher);
+        } catch (RuntimeException e) {
+            // the tracker is being stopped anyway
+        }
+        synchronized (statusLock) {
+            closed = true;
+            System.clearProperty(STATUS_PROPERTY);
         }
         if (value.equals(System.getProperty(PROPERTY))) {
             System.clearProperty(PROPERTY);
@@ -157,8 +220,10 @@ public final class Presence implements AutoCloseable {
         Path marker = dir.resolve(MARKER_PREFIX + self.pid());
         Path temp = null;
         try {
-            // A fresh file (O_EXCL, owner-only) renamed over the name: never follows a planted link.
-            temp = Files.createTempFile(dir, MARKER_PREFIX, ".tmp");
+            // A fresh file (O_EXCL, mode 0600 whatever the umask: only the JVM's user and root read
+            // it, as with the events file) renamed over the name: never follows a planted link.
+            temp = Files.createTempFile(dir, MARKER_PREFIX, ".tmp", java.nio.file.attribute.PosixFilePermissions
+                    .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             Files.write(temp, markerText(self.pid(), self.info().startInstant(), value)
                     .getBytes(StandardCharsets.UTF_8));
             Files.move(temp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -21,7 +21,8 @@ import java.util.Properties;
  * the CLI that names attach types: {@link Main} checks that the module exists before touching it.
  *
  * <p>What reaches the JVM: {@link #open} checks the pid through {@code /proc} first (exists, same
- * user, a JVM), so that nothing is sent to a process that is not a JVM (the attach handshake sends
+ * user, a JVM that accepts attach: {@link #requireEvidence}) and goes on only with positive
+ * evidence, so that nothing is sent to a process that is not a JVM (the attach handshake sends
  * SIGQUIT, which kills most programs). The attach connection then reads the JVM's system
  * properties (this loads nothing into it); only {@link #load} loads the agent jar.
  */
@@ -65,27 +66,7 @@ final class Target implements AutoCloseable {
             throw new CliException(ExitCode.NO_SUCH_PROCESS, "no process with pid " + pid
                     + " (socket-doctor list shows the JVMs you can attach to)");
         }
-        Integer owner = Procs.uid(pid);
-        Integer me = Procs.myUid();
-        if (owner != null && me != null && !owner.equals(me) && me != 0) {
-            throw new CliException(ExitCode.OTHER_USER, "pid " + pid + " belongs to user " + Procs.user(pid)
-                    + ", you are " + Procs.myUser() + ": a JVM accepts attach only from its own user (or root);"
-                    + " run socket-doctor as that user, e.g. sudo -u " + Procs.user(pid) + " ...");
-        }
-        boolean listed = false;
-        for (VirtualMachineDescriptor d : VirtualMachine.list()) {
-            listed |= parsePid(d.id()) == pid;
-        }
-        if (!listed) {
-            // Not announced by hsperfdata: attach disabled, -XX:-UsePerfData, or not a JVM at all.
-            if (Boolean.FALSE.equals(Procs.mapsLibjvm(pid))) {
-                throw new CliException(ExitCode.NOT_JAVA, "pid " + pid + " (" + shorten(Procs.commandLine(pid), 80)
-                        + ") is not a Java virtual machine; nothing was sent to it");
-            }
-            if (Procs.commandLine(pid).contains("-XX:+DisableAttachMechanism")) {
-                throw refusedAttach(pid);
-            }
-        }
+        requireEvidence(pid);
         VirtualMachine vm;
         try {
             vm = VirtualMachine.attach(Long.toString(pid));
@@ -103,6 +84,77 @@ final class Target implements AutoCloseable {
             closeQuietly(vm);
             throw new CliException(ExitCode.FAILED, "pid " + pid + " accepted the attach but did not answer: " + e);
         }
+    }
+
+    /**
+     * Fails closed: returns only when there is positive evidence that {@code pid} is a HotSpot
+     * JVM that this user may attach to and that accepts attach, because the JDK's attach starts
+     * with a SIGQUIT to a JVM that has not opened its attach socket yet, and SIGQUIT kills most
+     * other programs. Nothing is sent to the process here; every check reads {@code /proc} or
+     * {@code /tmp}.
+     *
+     * <ol>
+     *   <li>its effective uid and ours can be read, and its uid is a real one in our user namespace
+     *       (in {@code unshare -U} every outside uid shows as 65534, the same as ours);</li>
+     *   <li>it is ours, or we are root (else {@link ExitCode#OTHER_USER});</li>
+     *   <li>{@code libjvm.so} is mapped into it ({@code /proc/<pid>/maps}; no libjvm: {@link
+     *       ExitCode#NOT_JAVA}), or, where maps cannot be read, its {@code hsperfdata} file exists,
+     *       owned by its user and no older than the process;</li>
+     *   <li>it accepts attach: the JDK lists it as attachable (from hsperfdata), or, for a JVM
+     *       without perf data, its command line does not disable attach.</li>
+     * </ol>
+     * When a fact is unknown: {@link ExitCode#NOT_JAVA} with "cannot tell".
+     */
+    static void requireEvidence(long pid) throws CliException {
+        Integer owner = Procs.effectiveUid(pid);
+        Integer me = Procs.myEffectiveUid();
+        boolean listed = false;
+        if (!Procs.linux()) {
+            // No /proc: the JDK's own list (hsperfdata, attachable JVMs only) is the only evidence.
+            for (VirtualMachineDescriptor d : VirtualMachine.list()) {
+                listed |= parsePid(d.id()) == pid;
+            }
+            if (!listed) {
+                throw cannotTell(pid, "it is not in the JDK's list of attachable JVMs (hsperfdata)");
+            }
+            return;
+        }
+        if (owner == null || me == null) {
+            throw cannotTell(pid, "the owner of " + (owner == null ? "pid " + pid : "this process")
+                    + " cannot be read from /proc");
+        }
+        if (!Procs.uidMapped(owner)) {
+            throw cannotTell(pid, "its user is not mapped into this user namespace (uid " + owner + " as seen here),"
+                    + " so neither its owner nor its kind can be told from here");
+        }
+        if (!owner.equals(me) && me != 0) {
+            throw new CliException(ExitCode.OTHER_USER, "pid " + pid + " belongs to user " + Procs.user(pid)
+                    + ", you are " + Procs.myUser() + ": a JVM accepts attach only from its own user (or root);"
+                    + " run socket-doctor as that user, e.g. sudo -u " + Procs.user(pid) + " ...");
+        }
+        Boolean libjvm = Procs.mapsLibjvm(pid);
+        if (Boolean.FALSE.equals(libjvm)) {
+            throw new CliException(ExitCode.NOT_JAVA, "pid " + pid + " (" + shorten(Procs.commandLine(pid), 80)
+                    + ") is not a Java virtual machine; nothing was sent to it");
+        }
+        Path perfData = Boolean.TRUE.equals(libjvm) ? null : Procs.hsperfdata(pid, owner);
+        if (libjvm == null && perfData == null) {
+            throw cannotTell(pid, "/proc/" + pid + "/maps cannot be read and no hsperfdata file of its user names it");
+        }
+        for (VirtualMachineDescriptor d : VirtualMachine.list()) {
+            listed |= parsePid(d.id()) == pid;
+        }
+        if (!listed) {
+            // A JVM not announced as attachable: attach disabled, or -XX:-UsePerfData.
+            if (perfData != null || Procs.commandLine(pid).contains("-XX:+DisableAttachMechanism")) {
+                throw refusedAttach(pid);
+            }
+        }
+    }
+
+    private static CliException cannotTell(long pid, String why) {
+        return new CliException(ExitCode.NOT_JAVA, "cannot tell that " + pid + " is a JVM; nothing was sent to it ("
+                + why + ")");
     }
 
     private static CliException refusedAttach(long pid) {
@@ -158,6 +210,11 @@ final class Target implements AutoCloseable {
     /** The running agent's {@link Presence#PROPERTY}, or null: read without loading anything. */
     String session() {
         return properties.getProperty(Presence.PROPERTY);
+    }
+
+    /** The running agent's published status ({@link Presence#STATUS_PROPERTY}), or null: read without loading anything. */
+    String status() {
+        return properties.getProperty(Presence.STATUS_PROPERTY);
     }
 
     void requireSupportedJava() throws CliException {

@@ -139,6 +139,8 @@ public final class Config {
                 return v.isEmpty() ? null : v;
             case EVENTS_MAX:
                 return parseBytes(v) > 0 ? v.toUpperCase(Locale.ROOT) : null;
+            case EVENTS_MODE:
+                return fileMode(v);
             case CLOSEWAIT_AFTER:
             case IDLE_AFTER:
                 return Durations.parseMillis(v) > 0 ? v : null;
@@ -187,6 +189,42 @@ public final class Config {
     public long eventsMaxBytes() {
         String v = values.get(Option.EVENTS_MAX);
         return v == null || v.isEmpty() ? DEFAULT_EVENTS_MAX : parseBytes(v);
+    }
+
+    /** The default of {@code events.mode}: the service's user alone may read its events (peer addresses, threads, code sites). */
+    public static final String DEFAULT_EVENTS_MODE = "0600";
+
+    /** The permissions a new events file gets ({@code events.mode}, 0600 when not given). */
+    public java.util.Set<java.nio.file.attribute.PosixFilePermission> eventsMode() {
+        String v = values.get(Option.EVENTS_MODE);
+        return permissions(v == null || v.isEmpty() ? DEFAULT_EVENTS_MODE : v);
+    }
+
+    /**
+     * An octal mode ({@code 640}, {@code 0640}) as four digits, or null when it is not one, has
+     * bits beyond the permissions (setuid, setgid, sticky), does not let the owner read and write,
+     * or lets others write.
+     */
+    static String fileMode(String value) {
+        if (!value.matches("0?[0-7]{3}")) {
+            return null;
+        }
+        int mode = Integer.parseInt(value, 8);
+        if ((mode & 0600) != 0600 || (mode & 0002) != 0) {
+            return null;
+        }
+        return String.format("%04o", mode);
+    }
+
+    /** {@code 0640} as the set of permissions {@code rw-r-----}. */
+    public static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(String octal) {
+        int mode = Integer.parseInt(octal, 8);
+        StringBuilder text = new StringBuilder(9);
+        String letters = "rwxrwxrwx";
+        for (int bit = 8; bit >= 0; bit--) {
+            text.append((mode & (1 << bit)) != 0 ? letters.charAt(8 - bit) : '-');
+        }
+        return java.nio.file.attribute.PosixFilePermissions.fromString(text.toString());
     }
 
     /** {@code 512KB}, {@code 10MB}, {@code 1GB} (binary units, case-insensitive) in bytes, from 1 KB to 1 TB; else -1. */

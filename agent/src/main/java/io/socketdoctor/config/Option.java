@@ -18,6 +18,10 @@ public enum Option {
             "also append every event as a JSON line to this file"),
     EVENTS_MAX("events.max", "a size such as 10MB, 512KB or 1GB (100MB when not given)", "",
             "when the events file would pass this size it is renamed to <file>.1 (one old file kept) and a new one begun"),
+    EVENTS_MODE("events.mode", "an octal file mode such as 0600 or 0640 (0600 when not given); the owner must be"
+            + " able to read and write, others not to write", "",
+            "the permissions a new events file (and its rotated .1) gets, whatever the JVM's umask; an existing file"
+                    + " keeps its own"),
     CLOSEWAIT_AFTER("closewait.after", "a duration such as 30s, 500ms or 5m", "30s",
             "report a connection whose peer closed (EOF read) but which is still open after this long"),
     IDLE_AFTER("idle.after", "a duration such as 30s, 500ms or 5m", "30s",

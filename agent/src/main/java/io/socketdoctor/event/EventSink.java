@@ -76,6 +76,11 @@ public final class EventSink implements AutoCloseable {
         /** The writer is about to write the held events without waiting (JVM exit, detach). */
         default void lastChance() {
         }
+
+        /** A line to log once, at most (e.g. why the decoration is off), or null; asked on the writer thread. */
+        default String notice() {
+            return null;
+        }
     }
 
     /** The longest an event is held back for its decorator, counted from the failure. */
@@ -112,9 +117,7 @@ public final class EventSink implements AutoCloseable {
         listeners.add(counts);
         this.limiter = new RateLimiter(config.logRate());
         if (config.events() != null) {
-            // A FileOutputStream, not Files.newOutputStream: a channel would be closed for good by
-            // an interrupt of the thread writing to it.
-            json = new java.io.FileOutputStream(config.events().toFile(), true);
+            json = openJson(config);
             jsonBytes = Files.size(config.events());
         }
         // Only a regular file is rotated: never rename /dev/null, a FIFO or a terminal.
@@ -286,7 +289,9 @@ public final class EventSink implements AutoCloseable {
                 }
                 queue.drainTo(held, CAPACITY);
                 limiter.drainSummaries(System.currentTimeMillis(), false, summaries);
-                if (writeReady()) {
+                boolean wrote = writeReady();
+                tellNotice();
+                if (wrote) {
                     flushJson();
                     Thread.sleep(BATCH_MILLIS);
                 }
@@ -391,11 +396,47 @@ public final class EventSink implements AutoCloseable {
             java.nio.file.Path file = config.events();
             Files.move(file, file.resolveSibling(file.getFileName() + ".1"),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            json = new java.io.FileOutputStream(file.toFile(), true);
+            json = openJson(config);
             jsonBytes = 0;
         }
         json.write(line);
         jsonBytes += line.length;
+    }
+
+    /**
+     * Opens the events file for appending; one that does not exist yet is first created with
+     * {@code events.mode} (0600 unless given), set explicitly, so the JVM's umask (often 022, a
+     * world-readable file) does not decide who reads peer addresses, thread names and code sites.
+     * Created narrow (the mode masked by the umask) and only then set to the mode: never wider
+     * than asked for, not even for a moment. An existing file (or /dev/null, a FIFO) keeps its own.
+     * A FileOutputStream, not Files.newOutputStream: a channel would be closed for good by an
+     * interrupt of the thread writing to it.
+     */
+    static OutputStream openJson(Config config) throws IOException {
+        java.nio.file.Path file = config.events();
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = config.eventsMode();
+        try {
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(mode));
+            Files.setPosixFilePermissions(file, mode);
+        } catch (java.nio.file.FileAlreadyExistsException exists) {
+            // appended to as it is
+        } catch (UnsupportedOperationException notPosix) {
+            // a file system without POSIX permissions: created below with its defaults
+        }
+        return new java.io.FileOutputStream(file.toFile(), true);
+    }
+
+    /** The decorator's one-time line (after the events it concerns were written), through the log. */
+    private void tellNotice() {
+        String notice;
+        try {
+            notice = decorator.notice();
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (notice != null && config.log() != Config.Log.OFF) {
+            log(notice);
+        }
     }
 
     private void writeSummary(String key, long held, long seconds) {

@@ -50,8 +50,8 @@ public final class KernelStateLookup implements EventSink.Decorator {
 
     @Override
     public Event decorate(Event event) {
-        if (!wantsState(event)) {
-            return event;
+        if (!wantsState(event) || !kernel.available()) {
+            return event; // unavailable: written at once, without tcp_state; /proc is not tried again
         }
         KernelTcp.Snapshot snapshot = snapshotAfter(event);
         KernelTcp.Row row = snapshot == null ? null : snapshot.find(event.local(), event.remote());
@@ -64,7 +64,7 @@ public final class KernelStateLookup implements EventSink.Decorator {
 
     @Override
     public long holdNanos(Event event) {
-        if (!readable || !wantsState(event)) {
+        if (!readable || !kernel.available() || !wantsState(event)) {
             return 0;
         }
         long now = System.nanoTime();
@@ -72,6 +72,24 @@ public final class KernelStateLookup implements EventSink.Decorator {
             return 0; // the last read serves it
         }
         return Math.max(0, nextReadAt - now);
+    }
+
+    private boolean told;
+
+    /**
+     * Once, when the tables proved unreadable (here, or on the tracker's census): why, and what
+     * that means for the events. The sink writes it as a log line.
+     */
+    @Override
+    public String notice() {
+        String problem = told ? null : kernel.problem();
+        if (problem == null) {
+            return null;
+        }
+        told = true;
+        return "socket-doctor: the kernel's TCP state is not available: " + problem + ". Failures are diagnosed"
+                + " without it (no tcp_state, send_q, recv_q; close-wait leaks unconfirmed; no CLOSE_WAIT census),"
+                + " and /proc/net is not read again.";
     }
 
     /** The JVM is exiting: the events still held get one more read, whatever the budget says. */

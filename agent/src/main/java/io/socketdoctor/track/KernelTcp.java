@@ -19,6 +19,12 @@ import java.util.TreeMap;
  * the state of one connection by its 4-tuple, and the census of this process's own sockets by
  * state. Everything is bounded in lines read and in time, and answers "unknown" (null or an empty
  * map) where {@code /proc} is not there or not readable, never a guess.
+ *
+ * <p>A table that cannot be read (missing, as under systemd's {@code ProcSubset=pid}; permission
+ * denied; masked with an empty file, as container runtimes mask {@code /proc} paths) makes the
+ * kernel's view unavailable for good: {@link #problem()} says why, and nothing here touches
+ * {@code /proc} again, so a host that fails a thousand times a second does not try a thousand
+ * reads that cannot work. (A table too large to read within the budget is unknown that time only.)
  */
 public final class KernelTcp {
 
@@ -41,6 +47,9 @@ public final class KernelTcp {
 
     public KernelTcp() {
         this(Paths.get("/proc/net"), Paths.get("/proc/self/fd"));
+        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("linux")) {
+            unavailable = true; // no /proc to read: nothing to say either
+        }
     }
 
     KernelTcp(Path procNet, Path selfFd) {
@@ -48,8 +57,64 @@ public final class KernelTcp {
         this.selfFd = selfFd;
     }
 
+    /** Why the tables cannot be used, for one line on stderr and the status; null while they can. */
+    private volatile String problem;
+    /** Set once a table could not be read (or there is no /proc at all): from then on every answer is "unknown". */
+    private volatile boolean unavailable;
+
+    /** False once the tables proved unreadable (or on a system without {@code /proc}); no file-system call. */
     public boolean available() {
-        return Files.isReadable(procNet.resolve("tcp"));
+        return !unavailable;
+    }
+
+    /** Why the kernel's TCP state is not available (one sentence), or null while it is or where there is no /proc. */
+    public String problem() {
+        return problem;
+    }
+
+    private void giveUp(String why) {
+        if (!unavailable) {
+            problem = why;
+            unavailable = true;
+        }
+    }
+
+    /**
+     * One table, bounded: null when unknown, i.e. larger than the budget (unknown this time only) or
+     * unreadable (then {@link #giveUp} for good). A missing {@code tcp6} is an empty table: IPv6 is off.
+     */
+    private byte[] table(String name) {
+        if (unavailable) {
+            return null;
+        }
+        Path file = procNet.resolve(name);
+        byte[] content;
+        try {
+            content = readBounded(file);
+        } catch (IOException | RuntimeException e) {
+            // FileInputStream says FileNotFoundException for every failed open: ask whether it is there.
+            boolean missing = !Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (missing && name.equals("tcp6")) {
+                return new byte[0]; // IPv6 is off
+            }
+            giveUp(file + (missing ? " does not exist" : " cannot be read (" + e + ")"));
+            return null;
+        }
+        if (content != null && !hasHeader(content)) {
+            giveUp(file + " is " + (content.length == 0 ? "empty" : "not the kernel's table")
+                    + " (masked, e.g. with /dev/null)");
+            return null;
+        }
+        return content;
+    }
+
+    /** The kernel's tables begin with a header row: {@code   sl  local_address rem_address ...}. */
+    private static boolean hasHeader(byte[] content) {
+        int i = 0;
+        while (i < content.length && content[i] == ' ') {
+            i++;
+        }
+        return i + 1 < content.length && content[i] == 's' && content[i + 1] == 'l';
     }
 
     /**
@@ -58,21 +123,9 @@ public final class KernelTcp {
      * Null when unknown (no /proc, or a table larger than we read).
      */
     public Snapshot snapshot() {
-        if (!available()) {
-            return null;
-        }
-        try {
-            byte[] tcp = readBounded(procNet.resolve("tcp"));
-            byte[] tcp6;
-            try {
-                tcp6 = readBounded(procNet.resolve("tcp6"));
-            } catch (IOException | RuntimeException noIpv6) {
-                tcp6 = new byte[0]; // IPv6 is off
-            }
-            return tcp == null || tcp6 == null ? null : new Snapshot(tcp, tcp6, System.nanoTime());
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
+        byte[] tcp = table("tcp");
+        byte[] tcp6 = tcp == null ? null : table("tcp6");
+        return tcp == null || tcp6 == null ? null : new Snapshot(tcp, tcp6, System.nanoTime());
     }
 
     /**
@@ -236,12 +289,7 @@ public final class KernelTcp {
         int[] perState = new int[STATES.length];
         long deadline = System.nanoTime() + MAX_NANOS;
         for (String table : new String[] {"tcp", "tcp6"}) {
-            byte[] content;
-            try {
-                content = readBounded(procNet.resolve(table));
-            } catch (IOException | RuntimeException e) {
-                continue; // tcp6 may be absent (IPv6 disabled): count what we have
-            }
+            byte[] content = table(table);
             if (content == null || !countOurs(content, ours, perState, deadline)) {
                 return new TreeMap<>(); // too large or too slow: a partial count would be wrong, say unknown
             }
@@ -293,12 +341,7 @@ public final class KernelTcp {
         long deadline = System.nanoTime() + MAX_NANOS;
         int rows = 0;
         for (String table : new String[] {"tcp", "tcp6"}) {
-            byte[] content;
-            try {
-                content = readBounded(procNet.resolve(table));
-            } catch (IOException | RuntimeException e) {
-                continue; // tcp6 may be absent (IPv6 disabled)
-            }
+            byte[] content = table(table);
             int[] inState = new int[1];
             if (content == null || !scanRows(content, deadline, (state, inode) -> {
                 if (state == CLOSE_WAIT) {

@@ -44,8 +44,9 @@ public final class Tracker implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Object warmUpConnection;
     private final ConnectionStats warmUpStats = new ConnectionStats();
-    /** Something else the agent does on this thread each tick (e.g. report a hook that did not take). */
-    private volatile Runnable everyTick;
+    /** What else runs on this thread at every tick (see {@link #onTick}). */
+    private final java.util.concurrent.CopyOnWriteArrayList<Runnable> onTick =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private int lastCloseWaitCensus;
 
     public Tracker(ConnectionTable table, ConnectionStats stats, KernelTcp kernel, Config config) {
@@ -84,9 +85,18 @@ public final class Tracker implements AutoCloseable {
         thread.start();
     }
 
-    /** Runs {@code task} on this thread at every tick (100 ms); its failures are ignored like the tick's own. */
-    public void alsoEveryTick(Runnable task) {
-        this.everyTick = task;
+    /**
+     * Runs {@code task} on the tracker's thread at every tick (100 ms), e.g. to publish the status
+     * for the CLI or to report a hook that did not take: a thread the agent has anyway, never an
+     * application thread. The task must be cheap and bounded; what it throws is ignored.
+     */
+    public void onTick(Runnable task) {
+        onTick.addIfAbsent(task);
+    }
+
+    /** Stops running {@code task} at every tick. */
+    public void removeOnTick(Runnable task) {
+        onTick.remove(task);
     }
 
     public ConnectionTable table() {
@@ -238,9 +248,12 @@ public final class Tracker implements AutoCloseable {
             try {
                 long now = System.currentTimeMillis();
                 table.tick(now);
-                Runnable task = everyTick;
-                if (task != null) {
-                    task.run();
+                for (Runnable task : onTick) {
+                    try {
+                        task.run();
+                    } catch (Throwable ignored) {
+                        // a stale status, a late report: the clock must go on
+                    }
                 }
                 if (now >= nextSweep) {
                     nextSweep = now + SWEEP_MILLIS;

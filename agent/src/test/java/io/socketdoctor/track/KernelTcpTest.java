@@ -159,4 +159,65 @@ class KernelTcpTest {
         assertTrue(k.census().isEmpty());
         assertNull(find(k, "127.0.0.1:1", "127.0.0.1:2"));
     }
+
+    /**
+     * A table that cannot be read (missing; masked with an empty file, as runtimes mask /proc
+     * paths with /dev/null; a directory) makes the kernel's view unavailable for good: every answer
+     * is "unknown", never GONE or 0 (an empty table would say every connection is gone), the
+     * problem names the file, and nothing is read again, even once a valid table is back.
+     */
+    @Test
+    void anUnreadableTableIsUnknownForGoodAndNamed() throws Exception {
+        Path net = Files.createDirectories(dir.resolve("masked"));
+        Files.writeString(net.resolve("tcp"), ""); // what a bind mount of /dev/null reads as
+        Files.writeString(net.resolve("tcp6"), "");
+        KernelTcp k = new KernelTcp(net, dir.resolve("no-fd"));
+        assertTrue(k.available(), "nothing read yet");
+        assertNull(find(k, "127.0.0.1:40000", "127.0.0.1:8080"), "an empty table is not 'GONE'");
+        assertEquals(-1, k.closeWaitCount(), "an empty table is not 'no CLOSE_WAIT'");
+        assertTrue(k.census().isEmpty());
+        assertTrue(!k.available() && k.problem().contains(net.resolve("tcp") + " is empty"), k.problem());
+
+        Files.writeString(net.resolve("tcp"), HEADER + V4); // back: still not read again
+        assertNull(find(k, "127.0.0.1:40000", "127.0.0.1:8080"));
+        assertTrue(!k.available());
+
+        KernelTcp missing = new KernelTcp(dir.resolve("no-net"), dir.resolve("no-fd"));
+        assertEquals(-1, missing.closeWaitCount());
+        assertTrue(missing.problem().contains("does not exist"), missing.problem());
+
+        Path directory = Files.createDirectories(dir.resolve("dir-net").resolve("tcp"));
+        KernelTcp notAFile = new KernelTcp(directory.getParent(), dir.resolve("no-fd"));
+        assertNull(notAFile.snapshot());
+        assertTrue(notAFile.problem().contains("cannot be read"), notAFile.problem());
+    }
+
+    @Test
+    void aMissingTcp6IsIpv6OffNotAProblem() throws Exception {
+        Path net = Files.createDirectories(dir.resolve("v4only"));
+        Files.writeString(net.resolve("tcp"), HEADER + V4);
+        KernelTcp k = new KernelTcp(net, dir.resolve("no-fd"));
+        assertEquals("CLOSE_WAIT", find(k, "127.0.0.1:40000", "127.0.0.1:8080").state());
+        assertTrue(k.available());
+        assertNull(k.problem());
+    }
+
+    @Test
+    void theLookupSaysOnceWhyAndHoldsNothing() throws Exception {
+        Path net = Files.createDirectories(dir.resolve("masked2"));
+        Files.writeString(net.resolve("tcp"), "");
+        KernelStateLookup lookup = new KernelStateLookup(new KernelTcp(net, dir.resolve("no-fd")));
+        io.socketdoctor.event.Event event = new io.socketdoctor.event.Event(java.time.Instant.now(),
+                io.socketdoctor.event.Event.SOCKET_ERROR, "ECONNRESET", 104, "exact", "peer_reset_read", "read",
+                "socket", "java.net.SocketException", "Connection reset", "127.0.0.1:40000", "127.0.0.1:8080", "D.",
+                "H.", "main", null);
+        assertNull(lookup.notice(), "nothing known yet");
+        assertNull(lookup.decorate(event).tcp());
+        String notice = lookup.notice();
+        assertTrue(notice != null && notice.contains("is empty") && notice.contains("not read again"), notice);
+        assertNull(lookup.notice(), "said once");
+        assertEquals(0, lookup.holdNanos(event), "nothing to wait for");
+        assertNull(lookup.decorate(event).tcp());
+        assertNull(lookup.notice());
+    }
 }

@@ -300,18 +300,18 @@ class AttachIT {
 
     // ---- helpers ----
 
-    private static void assertExit(int expected, Jvm.Result result, String what) {
+    static void assertExit(int expected, Jvm.Result result, String what) {
         assertEquals(expected, result.exitCode(), () -> what + "\n" + result.describe());
     }
 
     /** {@code java -jar socket-doctor-agent.jar <arguments>} on this JDK. */
-    private static Jvm.Result cli(Jvm jvm, String... arguments) throws Exception {
+    static Jvm.Result cli(Jvm jvm, String... arguments) throws Exception {
         List<String> command = new ArrayList<>(List.of("-jar", Jvm.agentJar().toString()));
         command.addAll(List.of(arguments));
         return jvm.run(command);
     }
 
-    private static String java(Jvm jvm) {
+    static String java(Jvm jvm) {
         return jvm.home().resolve("bin/java").toString();
     }
 
@@ -464,7 +464,7 @@ class AttachIT {
     }
 
     /** Runs a command (not necessarily java) bounded in time, environment as for the CLI. */
-    private static Jvm.Result exec(List<String> command) throws Exception {
+    static Jvm.Result exec(List<String> command) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).directory(new java.io.File("/tmp"));
         builder.environment().keySet().removeIf(k -> k.startsWith("SOCKETDOCTOR_") || k.equals("JAVA_TOOL_OPTIONS")
                 || k.equals("JDK_JAVA_OPTIONS") || k.equals("_JAVA_OPTIONS"));
@@ -494,7 +494,7 @@ class AttachIT {
      * A {@link ServeProbe} running in the background, bounded (it exits by itself after 120 s;
      * {@link #close} ends it sooner), its stdout and stderr in files.
      */
-    private static final class Live implements AutoCloseable {
+    static final class Live implements AutoCloseable {
         private final Process process;
         private final Path out;
         private final Path err;
@@ -535,6 +535,10 @@ class AttachIT {
 
         boolean isAlive() {
             return process.isAlive();
+        }
+
+        Process process() {
+            return process;
         }
 
         String stdout() {

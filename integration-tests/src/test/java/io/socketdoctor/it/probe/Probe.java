@@ -30,6 +30,7 @@ public final class Probe {
             case "alloc" -> alloc(Integer.parseInt(args[1]));
             case "first-error" -> firstError();
             case "churn" -> churn(Integer.parseInt(args[1]));
+            case "resets" -> resets(Integer.parseInt(args[1]), Long.parseLong(args[2]));
             case "refused-until-diagnosed" -> refusedUntilDiagnosed(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -173,6 +174,32 @@ public final class Probe {
             }
             System.out.println("cause=" + e.getCause());
         }
+    }
+
+    /**
+     * {@code count} loopback connections, each reset by its peer (SO_LINGER 0) while this side
+     * reads: ECONNRESET on a connection whose two ends are known, the kind of failure the agent
+     * looks up in /proc/net/tcp. {@code pauseMillis} between them; each prints one line.
+     */
+    private static void resets(int count, long pauseMillis) throws Exception {
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        int failures = 0;
+        try (ServerSocket server = new ServerSocket(0, 50, loopback)) {
+            for (int i = 0; i < count; i++) {
+                try (Socket client = new Socket(loopback, server.getLocalPort()); Socket accepted = server.accept()) {
+                    accepted.setSoLinger(true, 0);
+                    accepted.close();
+                    client.setSoTimeout(5_000);
+                    client.getInputStream().read();
+                    System.out.println("reset " + i + " not seen");
+                } catch (IOException e) {
+                    failures++;
+                    System.out.println("reset " + i + ": " + e);
+                }
+                Thread.sleep(pauseMillis);
+            }
+        }
+        System.out.println("resets failures=" + failures);
     }
 
     /** Many refused connects in a row, to exercise the log's rate limit. */
