@@ -23,7 +23,9 @@ final class ClassLoads {
      */
     static Set<String> aroundFirstError(Jvm jvm, Path log, String agent, Class<?> probe, String firstLine)
             throws Exception {
-        Stream<String> agentArg = agent == null ? Stream.of() : Stream.of(agent);
+        // The same verifier with and without the agent (-Xverify:all, which Jvm adds for agent runs,
+        // loads classes of its own to check assignability).
+        Stream<String> agentArg = agent == null ? Stream.of() : Stream.of("-Xverify:remote", agent);
         List<String> args = Stream.concat(agentArg, Stream.of("-Xlog:class+load=info:file=" + log,
                 "-cp", Jvm.testClasspath(), probe.getName(), "first-error")).toList();
         Jvm.Result result = jvm.run(args);
