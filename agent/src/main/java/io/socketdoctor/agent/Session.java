@@ -105,7 +105,7 @@ public final class Session {
         session.onStop(tracker);
         // Hooked classes that load later are checked as they load; their problems are printed from here.
         tracker.onTick(new MissingHooksReport(session));
-        Thread warmUp = new Thread(new WarmUp(bridge, installation, afterWarmUp), "socket-doctor-warm-up");
+        Thread warmUp = new Thread(new WarmUp(bridge, afterWarmUp), "socket-doctor-warm-up");
         warmUp.setDaemon(true);
         warmUp.start();
         if (metrics != null) {
@@ -115,26 +115,24 @@ public final class Session {
     }
 
     /**
-     * Transforms the hooked classes not loaded yet, then runs the whole error path once through the
-     * bridge, as a failure would, and Netty's: loads the error table and links every call site off
-     * the application's threads. Not an agent thread
+     * Runs the whole error path once through the bridge, as a failure would, and Netty's: loads the
+     * error table and links every call site off the application's threads. (The hooked classes the
+     * application has not loaded are left alone: each is transformed if and when it loads, so a
+     * program that never opens a channel never pays for its hooks.) Not an agent thread
      * (those are never diagnosed); its socket never connects, and its fake connection is not counted.
      */
     private static final class WarmUp implements Runnable {
         private final BridgeInjector.Handles bridge;
-        private final Installer.Installation installation;
         private final Runnable then;
 
-        WarmUp(BridgeInjector.Handles bridge, Installer.Installation installation, Runnable then) {
+        WarmUp(BridgeInjector.Handles bridge, Runnable then) {
             this.bridge = bridge;
-            this.installation = installation;
             this.then = then;
         }
 
         @Override
         public void run() {
             try {
-                installation.loadRemaining();
                 bridge.error().invokeExact((Object) null, (Object) null, Diagnostics.WARM_UP_SITE,
                         Diagnostics.warmUpThrowable());
                 bridge.event().invokeExact(new Object(), (Object) null, Diagnostics.WARM_UP_SITE, -1);

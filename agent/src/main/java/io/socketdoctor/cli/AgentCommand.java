@@ -207,8 +207,10 @@ public final class AgentCommand {
     }
 
     private static String hooks(Session session) {
+        // Each hooked class is transformed when it loads: the others are not in use yet.
         List<String> missing = session.missingHooks();
-        String where = HookSites.ALL.size() + " hook points in " + classes().size() + " JDK classes";
+        String where = HookSites.ALL.size() + " hook points in " + classes().size() + " JDK classes ("
+                + session.hookedClasses() + " loaded so far)";
         return missing.isEmpty() ? "hooks: " + where + ", all in place"
                 : "hooks: " + where + "; not in place: " + String.join("; ", missing);
     }

@@ -38,8 +38,6 @@ public final class Installer {
         private final List<String> fixedProblems;
         private final Set<String> refused;
         private final Set<String> reported = new HashSet<>();
-        /** Hooked classes this JDK does not have (found by {@link #loadRemaining}). */
-        private final List<String> missing = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Installation(HookTransformer transformer, List<String> fixedProblems, Set<String> refused) {
             this.transformer = transformer;
@@ -50,7 +48,6 @@ public final class Installer {
         /** Hook points not in place, among the classes loaded so far (empty when all is well). */
         public List<String> problems() {
             List<String> problems = new ArrayList<>(fixedProblems);
-            problems.addAll(missing);
             for (HookSite site : HookSites.ALL) {
                 if (refused.contains(site.type()) || !transformer.tally().seen(site.type())) {
                     continue;
@@ -72,24 +69,6 @@ public final class Installer {
                 }
             }
             return fresh;
-        }
-
-        /**
-         * Loads (does not initialise) every hooked JDK class not loaded yet, so each one is
-         * transformed and checked now rather than at the application's first use of it. For the
-         * agent's warm-up thread: the application's threads then never pay for a transformation,
-         * and a hook point a JDK update broke is named within a second of start.
-         */
-        public void loadRemaining() {
-            for (HookSite site : HookSites.ALL) {
-                if (!transformer.tally().seen(site.type())) {
-                    try {
-                        Class.forName(site.type(), false, null);
-                    } catch (ClassNotFoundException | LinkageError e) {
-                        missing.add(site.type() + " not found (" + e + ")");
-                    }
-                }
-            }
         }
 
         /** How many of the hooked JDK classes have been transformed so far (the rest are not loaded). */

@@ -25,59 +25,98 @@ final class ConnectionFacts {
     private ConnectionFacts() {
     }
 
+    /** Loaded with this class (it is final, and always loaded where a datagram can fail). */
+    private static final Class<?> DATAGRAM_PACKET = DatagramPacket.class;
+
+    /**
+     * Which socket API {@code self} belongs to, by the names of its class and superclasses (all
+     * loaded already), or "": an {@code instanceof} test against an API the application never used
+     * would load that class (a hooked one, such as ServerSocket, even transformed) in the failing call.
+     */
+    static String apiClassOf(Object self) {
+        for (Class<?> c = self == null ? null : self.getClass(); c != null; c = c.getSuperclass()) {
+            String name = c.getName();
+            if (name.startsWith("java.net.") || name.startsWith("java.nio.channels.")) {
+                switch (name) {
+                    case "java.net.Socket", "java.nio.channels.SocketChannel", "java.net.ServerSocket",
+                         "java.nio.channels.AsynchronousSocketChannel",
+                         "java.nio.channels.AsynchronousServerSocketChannel",
+                         "java.nio.channels.ServerSocketChannel", "java.nio.channels.DatagramChannel",
+                         "java.net.DatagramSocket" -> {
+                        return name;
+                    }
+                    default -> {
+                    }
+                }
+            }
+        }
+        return "";
+    }
+
     static Facts of(Object self, Object detail, HookSite site) {
         String local = null;
         String remote = null;
         boolean outputShutdown = false;
         boolean closed = false;
         try {
-            if (self instanceof Socket) {
-                Socket s = (Socket) self;
-                closed = s.isClosed();
-                // A closed Socket reports the wildcard address with the old port: say nothing instead.
-                local = closed ? null : format(s.getLocalSocketAddress());
-                remote = format(s.getRemoteSocketAddress());
-                outputShutdown = s.isOutputShutdown();
-            } else if (self instanceof SocketChannel) {
-                SocketChannel ch = (SocketChannel) self;
-                closed = !ch.isOpen();
-                Socket adaptor = ch.socket();
-                local = format(adaptor.getLocalSocketAddress());
-                remote = format(adaptor.getRemoteSocketAddress());
-                outputShutdown = adaptor.isOutputShutdown();
-            } else if (self instanceof ServerSocket) {
-                ServerSocket s = (ServerSocket) self;
-                local = format(s.getLocalSocketAddress());
-                closed = s.isClosed();
-            } else if (self instanceof AsynchronousSocketChannel) {
-                // A closed channel tells nothing (ClosedChannelException): its addresses are gone.
-                AsynchronousSocketChannel ch = (AsynchronousSocketChannel) self;
-                closed = !ch.isOpen();
-                if (!closed) {
-                    local = format(ch.getLocalAddress());
-                    remote = format(ch.getRemoteAddress());
-                }
-            } else if (self instanceof AsynchronousServerSocketChannel) {
-                AsynchronousServerSocketChannel ch = (AsynchronousServerSocketChannel) self;
-                closed = !ch.isOpen();
-                local = closed ? null : format(ch.getLocalAddress());
-            } else if (self instanceof ServerSocketChannel) {
-                ServerSocketChannel ch = (ServerSocketChannel) self;
-                closed = !ch.isOpen();
-                local = closed ? null : format(ch.getLocalAddress());
-            } else if (self instanceof DatagramChannel) {
-                DatagramChannel ch = (DatagramChannel) self;
-                closed = !ch.isOpen();
-                if (!closed) {
-                    local = format(ch.getLocalAddress());
-                    remote = format(ch.getRemoteAddress()); // the connected peer, if connected
-                }
-            } else if (self instanceof DatagramSocket) {
-                DatagramSocket s = (DatagramSocket) self;
-                closed = s.isClosed();
-                if (!closed) {
-                    local = format(s.getLocalSocketAddress());
+            switch (apiClassOf(self)) {
+                case "java.net.Socket" -> {
+                    Socket s = (Socket) self;
+                    closed = s.isClosed();
+                    // A closed Socket reports the wildcard address with the old port: say nothing instead.
+                    local = closed ? null : format(s.getLocalSocketAddress());
                     remote = format(s.getRemoteSocketAddress());
+                    outputShutdown = s.isOutputShutdown();
+                }
+                case "java.nio.channels.SocketChannel" -> {
+                    SocketChannel ch = (SocketChannel) self;
+                    closed = !ch.isOpen();
+                    Socket adaptor = ch.socket();
+                    local = format(adaptor.getLocalSocketAddress());
+                    remote = format(adaptor.getRemoteSocketAddress());
+                    outputShutdown = adaptor.isOutputShutdown();
+                }
+                case "java.net.ServerSocket" -> {
+                    ServerSocket s = (ServerSocket) self;
+                    local = format(s.getLocalSocketAddress());
+                    closed = s.isClosed();
+                }
+                case "java.nio.channels.AsynchronousSocketChannel" -> {
+                    // A closed channel tells nothing (ClosedChannelException): its addresses are gone.
+                    AsynchronousSocketChannel ch = (AsynchronousSocketChannel) self;
+                    closed = !ch.isOpen();
+                    if (!closed) {
+                        local = format(ch.getLocalAddress());
+                        remote = format(ch.getRemoteAddress());
+                    }
+                }
+                case "java.nio.channels.AsynchronousServerSocketChannel" -> {
+                    AsynchronousServerSocketChannel ch = (AsynchronousServerSocketChannel) self;
+                    closed = !ch.isOpen();
+                    local = closed ? null : format(ch.getLocalAddress());
+                }
+                case "java.nio.channels.ServerSocketChannel" -> {
+                    ServerSocketChannel ch = (ServerSocketChannel) self;
+                    closed = !ch.isOpen();
+                    local = closed ? null : format(ch.getLocalAddress());
+                }
+                case "java.nio.channels.DatagramChannel" -> {
+                    DatagramChannel ch = (DatagramChannel) self;
+                    closed = !ch.isOpen();
+                    if (!closed) {
+                        local = format(ch.getLocalAddress());
+                        remote = format(ch.getRemoteAddress()); // the connected peer, if connected
+                    }
+                }
+                case "java.net.DatagramSocket" -> {
+                    DatagramSocket s = (DatagramSocket) self;
+                    closed = s.isClosed();
+                    if (!closed) {
+                        local = format(s.getLocalSocketAddress());
+                        remote = format(s.getRemoteSocketAddress());
+                    }
+                }
+                default -> {
                 }
             }
         } catch (Exception | LinkageError ignored) {
@@ -89,7 +128,7 @@ final class ConnectionFacts {
             } else if (site.op() == Op.CONNECT || remote == null && site.op() == Op.WRITE) {
                 remote = format((SocketAddress) detail); // also the target of an unconnected send
             }
-        } else if (detail instanceof DatagramPacket && remote == null) {
+        } else if (remote == null && detail != null && detail.getClass() == DATAGRAM_PACKET) {
             remote = targetOf((DatagramPacket) detail);
         }
         return new Facts(local, remote, outputShutdown, closed);

@@ -8,13 +8,33 @@ import java.net.ServerSocket;
 import java.net.Socket;
 
 /**
- * The agent instruments on a background thread by default, so a JVM's first second may run
- * without hooks. Workloads wait here before their warm-up (so every configuration measures
- * the same, instrumented code), and the start-up run uses it to time "every hook in place".
+ * Workloads wait here before their warm-up until the agent diagnoses a failure (so every
+ * configuration measures the same, instrumented code, also with {@code install=background}), and
+ * the start-up runs use it to time "every hook in place" and "the agent's start is over".
  */
 final class AgentReady {
 
     private AgentReady() {
+    }
+
+    /**
+     * Waits until the agent announces itself (the system property {@code io.socketdoctor.session},
+     * set once its start, warm-up included, is over), at most {@code timeoutMillis}; at once without
+     * the agent (its class is then not on the class path).
+     *
+     * @return whether an agent announced itself
+     */
+    static boolean awaitAnnouncement(long timeoutMillis) throws InterruptedException {
+        try {
+            Class.forName("io.socketdoctor.agent.SocketDoctorAgent", false, ClassLoader.getSystemClassLoader());
+        } catch (ClassNotFoundException noAgent) {
+            return false;
+        }
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (System.getProperty("io.socketdoctor.session") == null && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return System.getProperty("io.socketdoctor.session") != null;
     }
 
     /** True when this JVM was started with the Socket Doctor agent. */

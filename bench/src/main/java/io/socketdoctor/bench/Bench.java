@@ -233,6 +233,12 @@ public final class Bench {
                         Run run = launch(config, List.of(Hello.class.getName()), round, "startup");
                         results.javaVersion = run.hello().getOrDefault("java", results.javaVersion);
                         Map<String, Double> figures = startupFigures(run);
+                        // Pinned to one CPU (a 1-CPU container): the agent's start competes with nothing else.
+                        Run pinned = finish(start(PIN_ONE_CPU, config, List.of(Hello.class.getName()), round,
+                                "startup, pinned to one CPU"));
+                        startupFigures(pinned).forEach((key, value) -> figures.put("pinned" + capitalized(key), value));
+                        figures.putAll(idleFigures(launch(config, List.of(Hello.class.getName(), "idle"), round,
+                                "startup, idle after the agent's start")));
                         if (config.expect() == Expect.AGENT) {
                             figures.putAll(hooksFigures(launch(config, List.of(Hello.class.getName(), "await-hooks"),
                                     round, "startup, awaiting the hooks")));
@@ -333,9 +339,15 @@ public final class Bench {
     }
 
     private Started start(Configuration config, List<String> mainAndArgs, int round, String what) throws Exception {
+        return start(List.of(), config, mainAndArgs, round, what);
+    }
+
+    /** @param prefix a command that runs the JVM, e.g. {@code taskset -c 0}, or empty */
+    private Started start(List<String> prefix, Configuration config, List<String> mainAndArgs, int round, String what)
+            throws Exception {
         Path work = workRoot.resolve("run-" + (++runCounter));
         Files.createDirectories(work);
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(prefix);
         command.add(options.jdk.resolve("bin/java").toString());
         command.addAll(Plan.COMMON_FLAGS);
         for (String flag : config.flags()) {
@@ -495,6 +507,20 @@ public final class Bench {
         figures.put("cpuMainMs", Long.parseLong(run.hello().getOrDefault("cpuMain", "-1000000")) / 1e6);
         figures.put("cpuExitMs", Long.parseLong(run.hello().getOrDefault("cpuExit", "-1000000")) / 1e6);
         return figures;
+    }
+
+    /** {@code taskset -c 0}: the JVM and all its threads on the first CPU. */
+    private static final List<String> PIN_ONE_CPU = List.of("taskset", "-c", "0");
+
+    private static String capitalized(String key) {
+        return Character.toUpperCase(key.charAt(0)) + key.substring(1);
+    }
+
+    /** An idle JVM once the agent's start is over: resident memory, and the CPU all of it took. */
+    private static Map<String, Double> idleFigures(Run run) {
+        check(run.hello().containsKey("rssKb"), "the idle run printed nothing\n" + run.stderr());
+        return Map.of("rssMiB", Long.parseLong(run.hello().get("rssKb")) / 1024.0,
+                "cpuIdleMs", Long.parseLong(run.hello().getOrDefault("cpuIdle", "-1000000")) / 1e6);
     }
 
     /** When the first failure was diagnosed (every hook in place), and the CPU used by then. */

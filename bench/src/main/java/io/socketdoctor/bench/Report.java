@@ -273,13 +273,20 @@ final class Report {
                     .append(" launches per configuration and round): milliseconds added (X - A)\n\n");
             header(md, "from the launch to", "A, no agent", others);
             String[][] figures = {{"toMainMs", "main's first line (wall)"}, {"toExitMs", "exit (wall)"},
-                    {"cpuMainMs", "main's first line (CPU, all threads)"}, {"cpuExitMs", "exit (CPU, all threads)"}};
+                    {"cpuMainMs", "main's first line (CPU, all threads)"}, {"cpuExitMs", "exit (CPU, all threads)"},
+                    {"pinnedToMainMs", "main's first line, pinned to one CPU (wall)"},
+                    {"pinnedCpuMainMs", "main's first line, pinned to one CPU (CPU)"},
+                    {"pinnedToExitMs", "exit, pinned to one CPU (wall)"},
+                    {"cpuIdleMs", "the agent's start over (warm-up included) + 1 s idle (CPU, all threads)"}};
             for (String[] f : figures) {
                 row(md, f[1], fmt0(startup("A", f[0], false).median()) + " ms",
                         fmtAdded0(startup(Plan.NOISE, f[0], true), " ms"),
                         others.stream().map(c -> fmtAdded0(startup(c.id(), f[0], true), " ms")).toList());
             }
-            // The install runs on a background thread while main goes on: when were all hooks in place?
+            row(md, "resident memory of the idle JVM (VmRSS), same moment", fmt1(startup("A", "rssMiB", false).median())
+                    + " MiB", fmtAdded(startup(Plan.NOISE, "rssMiB", true), " MiB"),
+                    others.stream().map(c -> fmtAdded(startup(c.id(), "rssMiB", true), " MiB")).toList());
+            // With install=background main goes on while the install runs: when were all hooks in place?
             String[][] hooks = {{"toHooksMs", "first diagnosed failure: every hook in place (wall, absolute)"},
                     {"cpuHooksMs", "first diagnosed failure (CPU, all threads, absolute)"}};
             for (String[] f : hooks) {
@@ -384,11 +391,24 @@ final class Report {
 
         if (!results.startup.isEmpty()) {
             for (Configuration c : agents()) {
-                Stats toMain = startup(c.id(), "toMainMs", true);
-                Stats cpu = startup(c.id(), "cpuMainMs", true);
-                rows.add(new String[] {"start-up ≤ +150 ms before main (" + c.id() + ")",
-                        fmtAdded0(toMain, " ms") + " wall; " + fmtAdded0(cpu, " ms") + " CPU",
-                        toMain.median() <= 150 ? "met" : "**missed**"});
+                Stats noise = startup(Plan.NOISE, "pinnedToMainMs", true);
+                Stats pinned = startup(c.id(), "pinnedToMainMs", true);
+                rows.add(new String[] {"main with every hook in place ≤ +100 ms, pinned to one CPU (" + c.id() + ")",
+                        fmtAdded0(pinned, " ms") + " wall (noise A'-A " + fmtAdded0(noise, " ms") + "); unpinned "
+                                + fmtAdded0(startup(c.id(), "toMainMs", true), " ms"),
+                        pinned.median() <= 100 ? "met" : "**missed**"});
+                Stats cpuMain = startup(c.id(), "pinnedCpuMainMs", true);
+                Stats cpuIdle = startup(c.id(), "cpuIdleMs", true);
+                rows.add(new String[] {"≤ +100 ms CPU (" + c.id() + ")",
+                        fmtAdded0(cpuMain, " ms") + " by main's first line; " + fmtAdded0(cpuIdle, " ms")
+                                + " once the agent's start (warm-up on its own thread) is over and 1 s idle (noise A'-A "
+                                + fmtAdded0(startup(Plan.NOISE, "cpuIdleMs", true), " ms") + ")",
+                        cpuIdle.median() <= 100 ? "met" : cpuMain.median() <= 100
+                                ? "**missed** counting the warm-up; met by main's first line" : "**missed**"});
+                Stats rss = startup(c.id(), "rssMiB", true);
+                rows.add(new String[] {"idle JVM ≤ +10 MiB resident after the start (" + c.id() + ")",
+                        fmtAdded(rss, " MiB") + " (noise A'-A " + fmtAdded(startup(Plan.NOISE, "rssMiB", true), " MiB")
+                                + ")", rss.median() <= 10 ? "met" : "**missed**"});
                 Stats hooks = startup(c.id(), "toHooksMs", false);
                 if (hooks.n() > 0) {
                     rows.add(new String[] {"every hook in place within 2 s of the launch (" + c.id() + ")",
@@ -417,8 +437,8 @@ final class Report {
         }
         results.attach.forEach((config, rounds) -> {
             Stats first = Stats.of(rounds.stream().map(m -> m.get("firstDiagnosisMs")).toList());
-            rows.add(new String[] {"attach ≤ 2 s to the first diagnosis (" + config + ")", fmtMs(first),
-                    first.median() <= 2000 ? "met" : "**missed**"});
+            rows.add(new String[] {"attach ≤ 0.5 s to the first diagnosis (" + config + ")", fmtMs(first),
+                    first.median() <= 500 ? "met" : "**missed**"});
         });
         Configuration jfr = jfr();
         if (jfr != null && (!workloads.isEmpty() || !results.startup.isEmpty())) {
