@@ -1,5 +1,6 @@
 package io.socketdoctor.agent;
 
+import io.socketdoctor.bootstrap.Bridge;
 import io.socketdoctor.config.Config;
 import io.socketdoctor.event.EventSink;
 import io.socketdoctor.export.MetricsExporter;
@@ -83,12 +84,13 @@ public final class Session {
                                              EventSink sink, ConnectionStats stats, KernelTcp kernel,
                                              Tracker tracker, Diagnostics diagnostics, Runnable afterWarmUp)
             throws Throwable {
-        MethodHandle onError = diagnostics.errorHandle();
-        MethodHandle onEvent = diagnostics.eventHandle();
-        bridge.onErrorSetter().invokeExact(onError);
-        bridge.onEventSetter().invokeExact(onEvent);
+        Diagnostics.activate(diagnostics);
+        MethodHandle onError = Diagnostics.errorHandle();
+        MethodHandle onEvent = Diagnostics.eventHandle();
+        bridge.control(Bridge.SET_ON_ERROR, onError);
+        bridge.control(Bridge.SET_ON_EVENT, onEvent);
         // Library transports (Netty's native ones) call this public class of the agent jar instead.
-        io.socketdoctor.bootstrap.LibraryBridge.setNettyHandler(diagnostics.nettyHandle());
+        io.socketdoctor.bootstrap.LibraryBridge.setNettyHandler(diagnostics.nettyHandler());
         // prometheus=[host:]port: before the instrumentation, so the endpoint's own first accept is not the application's.
         MetricsExporter metrics = MetricsExporter.open(config, sink, diagnostics.agentThreadMarker());
         Installer.Installation installation;
@@ -122,6 +124,8 @@ public final class Session {
      * (those are never diagnosed); its socket never connects, and its fake connection is not counted.
      */
     private static final class WarmUp implements Runnable {
+        static final long WARM_UP_DELAY_MILLIS = 100;
+
         private final BridgeInjector.Handles bridge;
         private final Runnable then;
 
@@ -133,9 +137,11 @@ public final class Session {
         @Override
         public void run() {
             try {
-                bridge.error().invokeExact((Object) null, (Object) null, Diagnostics.WARM_UP_SITE,
-                        Diagnostics.warmUpThrowable());
-                bridge.event().invokeExact(new Object(), (Object) null, Diagnostics.WARM_UP_SITE, -1);
+                // Not before main has its CPU: with one CPU (a container) this thread would take
+                // it from the application's start; a program that is over by then needs no warm-up.
+                Thread.sleep(WARM_UP_DELAY_MILLIS);
+                bridge.control(Bridge.WARM_UP_ERROR, Diagnostics.warmUpThrowable());
+                bridge.control(Bridge.WARM_UP_EVENT, new Object());
                 io.socketdoctor.bootstrap.LibraryBridge.nettyError("read", -104, Diagnostics.warmUpThrowable(),
                         io.socketdoctor.bootstrap.LibraryBridge.WARM_UP);
             } catch (Throwable t) {
@@ -163,10 +169,11 @@ public final class Session {
 
     /** The bridge calls nothing and stamps nothing any more (the hooks may stay; they are then inert). */
     private static void switchOff(BridgeInjector.Handles bridge) throws Throwable {
-        bridge.onErrorSetter().invokeExact((MethodHandle) null);
-        bridge.onEventSetter().invokeExact((MethodHandle) null);
-        bridge.connectionsSetter().invokeExact((long[]) null);
+        bridge.control(Bridge.SET_ON_ERROR, null);
+        bridge.control(Bridge.SET_ON_EVENT, null);
+        bridge.control(Bridge.SET_CONNECTIONS, null);
         io.socketdoctor.bootstrap.LibraryBridge.setNettyHandler(null);
+        Diagnostics.activate(null);
     }
 
     /** Hands the connection table to the bridge, which stamps reads and writes into it. A class, not a lambda. */
@@ -179,11 +186,7 @@ public final class Session {
 
         @Override
         public void publish(long[] slots) {
-            try {
-                bridge.connectionsSetter().invokeExact(slots);
-            } catch (Throwable t) {
-                throw new IllegalStateException("cannot share the connection table with the bridge", t);
-            }
+            bridge.control(Bridge.SET_CONNECTIONS, slots);
         }
     }
 

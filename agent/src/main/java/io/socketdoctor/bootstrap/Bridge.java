@@ -48,6 +48,15 @@ public final class Bridge {
     public static final int READ_DONE = 10;
     public static final int WRITE_DONE = 11;
 
+    /** What {@link #control} does with its value: set a handler, share the table, or warm a path up. */
+    public static final int SET_ON_ERROR = 1;
+    public static final int SET_ON_EVENT = 2;
+    public static final int SET_CONNECTIONS = 3;
+    /** Runs {@link #error} with the value (a Throwable) and the site -1, for the agent's warm-up. */
+    public static final int WARM_UP_ERROR = 4;
+    /** Runs {@link #event} with the value (any object), the site -1 and the event -1, for the warm-up. */
+    public static final int WARM_UP_EVENT = 5;
+
     /** {@code (Object self, Object detail, int site, Throwable thrown) -> void}, or {@code null}. */
     private static volatile MethodHandle onError;
     /** {@code (Object connection, Object detail, int site, int event) -> void}, or {@code null}. */
@@ -56,6 +65,32 @@ public final class Bridge {
     private static volatile long[] connections;
 
     private Bridge() {
+    }
+
+    /**
+     * The agent's one way in (a single method handle: each handle the agent looks up costs it
+     * start-up time). Called by the agent only, never by hooked code.
+     */
+    public static void control(int what, Object value) {
+        switch (what) {
+            case SET_ON_ERROR:
+                onError = (MethodHandle) value;
+                break;
+            case SET_ON_EVENT:
+                onEvent = (MethodHandle) value;
+                break;
+            case SET_CONNECTIONS:
+                connections = (long[]) value;
+                break;
+            case WARM_UP_ERROR:
+                error(null, null, -1, (Throwable) value);
+                break;
+            case WARM_UP_EVENT:
+                event(value, null, -1, -1);
+                break;
+            default:
+                break;
+        }
     }
 
     /**

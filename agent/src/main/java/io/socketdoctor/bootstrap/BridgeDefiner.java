@@ -22,8 +22,7 @@ public final class BridgeDefiner {
      * @param bridgeBytes the bridge's class file, already renamed into {@code sun.nio.ch}
      * @param bridgeName  its binary name
      * @param wantMessage whether to return a handle on {@code Throwable.detailMessage}
-     * @return {@code {MethodHandle onErrorSetter, MethodHandle errorMethod, VarHandle detailMessage or null,
-     *         MethodHandle onEventSetter, MethodHandle connectionsSetter, MethodHandle eventMethod}}
+     * @return {@code {MethodHandle control (the bridge's control(int, Object)), VarHandle detailMessage or null}}
      */
     public static Object[] define(byte[] bridgeBytes, String bridgeName, boolean wantMessage) throws Exception {
         MethodHandles.Lookup inPackage =
@@ -35,19 +34,13 @@ public final class BridgeDefiner {
         } catch (ClassNotFoundException notYetDefined) {
             bridge = inPackage.defineClass(bridgeBytes);
         }
-        MethodHandles.Lookup inBridge = MethodHandles.privateLookupIn(bridge, MethodHandles.lookup());
-        MethodHandle setter = inBridge.findStaticSetter(bridge, "onError", MethodHandle.class);
-        MethodHandle error = inBridge.findStatic(bridge, "error",
-                MethodType.methodType(void.class, Object.class, Object.class, int.class, Throwable.class));
+        MethodHandle control = MethodHandles.privateLookupIn(bridge, MethodHandles.lookup()).findStatic(bridge,
+                "control", MethodType.methodType(void.class, int.class, Object.class));
         VarHandle message = null;
         if (wantMessage) {
             message = MethodHandles.privateLookupIn(Throwable.class, MethodHandles.lookup())
                     .findVarHandle(Throwable.class, "detailMessage", String.class);
         }
-        MethodHandle eventSetter = inBridge.findStaticSetter(bridge, "onEvent", MethodHandle.class);
-        MethodHandle tableSetter = inBridge.findStaticSetter(bridge, "connections", long[].class);
-        MethodHandle event = inBridge.findStatic(bridge, "event",
-                MethodType.methodType(void.class, Object.class, Object.class, int.class, int.class));
-        return new Object[] {setter, error, message, eventSetter, tableSetter, event};
+        return new Object[] {control, message};
     }
 }

@@ -1,6 +1,5 @@
 package io.socketdoctor.bootstrap;
 
-import java.lang.invoke.MethodHandle;
 
 /**
  * The only agent class that instrumented <em>library</em> code (Netty's native transports) calls.
@@ -25,8 +24,15 @@ public final class LibraryBridge {
     /** Flag: the warm-up call at install; nothing is emitted. */
     public static final int WARM_UP = 4;
 
-    /** {@code (String method, int negativeErrno, Throwable failure, int flags) -> void}, or {@code null}. */
-    private static volatile MethodHandle onNettyError;
+    /**
+     * What the agent does with a Netty failure. An interface, not a method handle as for the JDK's
+     * bridge: this class and the agent share a class loader, and a handle costs start-up time.
+     */
+    public interface NettyHandler {
+        void nettyError(String method, int negativeErrno, Throwable failure, int flags);
+    }
+
+    private static volatile NettyHandler onNettyError;
 
     private LibraryBridge() {
     }
@@ -36,19 +42,19 @@ public final class LibraryBridge {
      * call {@code method} that returned {@code negativeErrno} (Netty passes errno negated).
      */
     public static void nettyError(String method, int negativeErrno, Throwable failure, int flags) {
-        MethodHandle handler = onNettyError;
+        NettyHandler handler = onNettyError;
         if (handler == null || failure == null) {
             return;
         }
         try {
-            handler.invokeExact(method, negativeErrno, failure, flags);
+            handler.nettyError(method, negativeErrno, failure, flags);
         } catch (Throwable ignored) {
             // The runtime guards itself; this catch is the last line of defence for the host.
         }
     }
 
     /** Installs or (with {@code null}) removes the handler. */
-    public static void setNettyHandler(MethodHandle handler) {
+    public static void setNettyHandler(NettyHandler handler) {
         onNettyError = handler;
     }
 }

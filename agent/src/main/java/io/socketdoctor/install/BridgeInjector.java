@@ -49,20 +49,23 @@ public final class BridgeInjector {
         Object[] handles = (Object[]) definer
                 .getMethod("define", byte[].class, String.class, boolean.class)
                 .invoke(null, bridge, BRIDGE_NAME, withMessageAccess);
-        return new Handles((MethodHandle) handles[0], (MethodHandle) handles[1], (VarHandle) handles[2],
-                (MethodHandle) handles[3], (MethodHandle) handles[4], (MethodHandle) handles[5]);
+        return new Handles((MethodHandle) handles[0], (VarHandle) handles[1]);
     }
 
     /**
-     * @param onErrorSetter     sets the bridge's failure handler: {@code (MethodHandle) -> void}
-     * @param error             the bridge's {@code error} method, to warm its call site at install
-     * @param detailMessage     {@code Throwable.detailMessage}, or null unless asked for
-     * @param onEventSetter     sets the bridge's lifecycle handler: {@code (MethodHandle) -> void}
-     * @param connectionsSetter shares the connection table with the bridge: {@code (long[]) -> void}
-     * @param event             the bridge's {@code event} method, to warm its call site at install
+     * @param control       the bridge's {@code control(int, Object)}: see {@link Bridge#control}
+     * @param detailMessage {@code Throwable.detailMessage}, or null unless asked for
      */
-    public record Handles(MethodHandle onErrorSetter, MethodHandle error, VarHandle detailMessage,
-                          MethodHandle onEventSetter, MethodHandle connectionsSetter, MethodHandle event) {
+    public record Handles(MethodHandle control, VarHandle detailMessage) {
+
+        /** Sets a handler or the table ({@link Bridge#SET_ON_ERROR} ...), or runs a warm-up. */
+        public void control(int what, Object value) {
+            try {
+                control.invokeExact(what, value);
+            } catch (Throwable t) {
+                throw new IllegalStateException("the bridge refused control " + what, t);
+            }
+        }
     }
 
     /** Parent is the boot loader: the definer sees JDK classes only, and nobody else sees it. */

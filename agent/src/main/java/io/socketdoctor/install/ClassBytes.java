@@ -22,7 +22,25 @@ final class ClassBytes {
     private ClassBytes() {
     }
 
+    /**
+     * The class file of one of the agent's classes: from the agent jar itself when the class came
+     * from one (a resource look-up first asks the JDK's own module image, which costs a few ms
+     * before main), else as a resource (the tests' class directories).
+     */
     static byte[] of(Class<?> type) throws IOException {
+        String entry = type.getName().replace('.', '/') + ".class";
+        java.security.CodeSource source = type.getProtectionDomain().getCodeSource();
+        java.net.URL location = source == null ? null : source.getLocation();
+        if (location != null && "file".equals(location.getProtocol()) && location.getPath().endsWith(".jar")) {
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(new java.io.File(location.getPath()), false)) {
+                java.util.zip.ZipEntry found = jar.getEntry(entry);
+                if (found != null) {
+                    try (InputStream in = jar.getInputStream(found)) {
+                        return in.readAllBytes();
+                    }
+                }
+            }
+        }
         String resource = type.getSimpleName() + ".class";
         try (InputStream in = type.getResourceAsStream(resource)) {
             if (in == null) {

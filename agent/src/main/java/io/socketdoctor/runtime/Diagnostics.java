@@ -137,28 +137,55 @@ public final class Diagnostics implements Tracker.NoticeSink {
         }
     }
 
-    /** {@code (Object self, Object detail, int site, Throwable thrown) -> void}, bound to this instance, for the bridge. */
-    public MethodHandle errorHandle() throws ReflectiveOperationException {
-        return MethodHandles.lookup()
-                .findVirtual(Diagnostics.class, "onError",
-                        MethodType.methodType(void.class, Object.class, Object.class, int.class, Throwable.class))
-                .bindTo(this);
+    /**
+     * The instance the bridge's handles reach. The handles are of static methods: a handle bound to
+     * an instance costs a class of its own and more start-up time. One session runs at a time.
+     */
+    private static volatile Diagnostics active;
+
+    /** Makes this instance the one the bridge's handles reach (null: none). */
+    public static void activate(Diagnostics diagnostics) {
+        active = diagnostics;
     }
 
-    /** {@code (Object connection, Object detail, int site, int event) -> void}, bound to this instance, for the bridge. */
-    public MethodHandle eventHandle() throws ReflectiveOperationException {
-        return MethodHandles.lookup()
-                .findVirtual(Diagnostics.class, "onEvent",
-                        MethodType.methodType(void.class, Object.class, Object.class, int.class, int.class))
-                .bindTo(this);
+    static void activeError(Object self, Object detail, int site, Throwable thrown) {
+        Diagnostics d = active;
+        if (d != null) {
+            d.onError(self, detail, site, thrown);
+        }
     }
 
-    /** {@code (String method, int negativeErrno, Throwable thrown, int flags) -> void}, bound to this instance, for {@link LibraryBridge}. */
-    public MethodHandle nettyHandle() throws ReflectiveOperationException {
-        return MethodHandles.lookup()
-                .findVirtual(Diagnostics.class, "onNettyError",
-                        MethodType.methodType(void.class, String.class, int.class, Throwable.class, int.class))
-                .bindTo(this);
+    static void activeEvent(Object connection, Object detail, int site, int event) {
+        Diagnostics d = active;
+        if (d != null) {
+            d.onEvent(connection, detail, site, event);
+        }
+    }
+
+    /** {@code (Object self, Object detail, int site, Throwable thrown) -> void}, for the bridge. */
+    public static MethodHandle errorHandle() throws ReflectiveOperationException {
+        return MethodHandles.lookup().findStatic(Diagnostics.class, "activeError",
+                MethodType.methodType(void.class, Object.class, Object.class, int.class, Throwable.class));
+    }
+
+    /** {@code (Object connection, Object detail, int site, int event) -> void}, for the bridge. */
+    public static MethodHandle eventHandle() throws ReflectiveOperationException {
+        return MethodHandles.lookup().findStatic(Diagnostics.class, "activeEvent",
+                MethodType.methodType(void.class, Object.class, Object.class, int.class, int.class));
+    }
+
+    /** For {@link LibraryBridge}: Netty's failures. */
+    public LibraryBridge.NettyHandler nettyHandler() {
+        return nettyHandler;
+    }
+
+    private final LibraryBridge.NettyHandler nettyHandler = new NettyFailures();
+
+    private final class NettyFailures implements LibraryBridge.NettyHandler {
+        @Override
+        public void nettyError(String method, int negativeErrno, Throwable failure, int flags) {
+            onNettyError(method, negativeErrno, failure, flags);
+        }
     }
 
     public Tracker tracker() {
