@@ -15,6 +15,27 @@ import java.lang.invoke.VarHandle;
  */
 public final class BridgeDefiner {
 
+    /*
+     * Runs when the injector initialises this class: its input ({bridge bytes, bridge name, whether
+     * to open Throwable.detailMessage}) comes from its class loader, which is the injector's (a
+     * Supplier and a Consumer, JDK types), and the handles go back the same way. No reflective
+     * call, which on JDK 18+ spins method handles before main.
+     */
+    static {
+        ClassLoader loader = BridgeDefiner.class.getClassLoader();
+        @SuppressWarnings("unchecked")
+        Object[] in = ((java.util.function.Supplier<Object[]>) loader).get();
+        Object[] out;
+        try {
+            out = define((byte[]) in[0], (String) in[1], (Boolean) in[2]);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        @SuppressWarnings("unchecked")
+        java.util.function.Consumer<Object[]> result = (java.util.function.Consumer<Object[]>) loader;
+        result.accept(out);
+    }
+
     private BridgeDefiner() {
     }
 

@@ -46,9 +46,15 @@ public final class BridgeInjector {
             opens.put("java.lang", Set.of(definer.getModule()));
         }
         inst.redefineModule(javaBase, Set.of(), Map.of(), opens, Set.of(), Map.of());
-        Object[] handles = (Object[]) definer
-                .getMethod("define", byte[].class, String.class, boolean.class)
-                .invoke(null, bridge, BRIDGE_NAME, withMessageAccess);
+        // No reflective call (on JDK 18+ each one spins method handles): initialising the definer
+        // runs it, and it takes its input from, and leaves its result with, its class loader.
+        loader.input = new Object[] {bridge, BRIDGE_NAME, withMessageAccess};
+        try {
+            Class.forName(definer.getName(), true, loader);
+        } catch (ExceptionInInitializerError e) {
+            throw new IllegalStateException("cannot define the bridge in java.base", e.getCause());
+        }
+        Object[] handles = loader.output;
         return new Handles((MethodHandle) handles[0], (VarHandle) handles[1]);
     }
 
@@ -69,9 +75,25 @@ public final class BridgeInjector {
     }
 
     /** Parent is the boot loader: the definer sees JDK classes only, and nobody else sees it. */
-    private static final class DefinerLoader extends ClassLoader {
+    private static final class DefinerLoader extends ClassLoader
+            implements java.util.function.Supplier<Object[]>, java.util.function.Consumer<Object[]> {
+        Object[] input;
+        Object[] output;
+
         DefinerLoader() {
             super("socket-doctor-bridge-definer", null);
+        }
+
+        /** What the definer is to define (JDK types only: it cannot see this class). */
+        @Override
+        public Object[] get() {
+            return input;
+        }
+
+        /** What the definer made. */
+        @Override
+        public void accept(Object[] result) {
+            output = result;
         }
 
         Class<?> define(String name, byte[] bytes) {

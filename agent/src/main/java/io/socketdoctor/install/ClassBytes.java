@@ -1,8 +1,5 @@
 package io.socketdoctor.install;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -52,40 +49,50 @@ final class ClassBytes {
 
     /**
      * The class file with every reference to the class {@code from} (internal name), as a class
-     * name or inside a descriptor, turned into one to {@code to}.
+     * name or inside a descriptor, turned into one to {@code to}. Plain byte arithmetic: on JDK 25
+     * DataInputStream reads through VarHandles, whose set-up costs milliseconds before main.
      */
     static byte[] rename(byte[] classFile, String from, String to) throws IOException {
-        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(classFile));
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(classFile.length + 64);
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeInt(in.readInt());         // magic
-        out.writeInt(in.readInt());         // minor, major
-        int count = in.readUnsignedShort();
-        out.writeShort(count);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(classFile.length + 64);
+        int at = 8;                                             // magic, minor, major
+        int count = u2(classFile, at);
+        at += 2;
+        out.write(classFile, 0, at);
+        String descriptorFrom = "L" + from + ";";
+        String descriptorTo = "L" + to + ";";
         for (int i = 1; i < count; i++) {
-            int tag = in.readUnsignedByte();
-            out.writeByte(tag);
+            int tag = classFile[at] & 0xff;
+            int start = at;
             switch (tag) {
                 case UTF8 -> {
-                    String text = in.readUTF();
-                    out.writeUTF(text.equals(from) ? to : text.replace("L" + from + ";", "L" + to + ";"));
+                    int length = u2(classFile, at + 1);
+                    // Modified UTF-8 survives a Latin-1 round trip byte for byte.
+                    String text = new String(classFile, at + 3, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+                    String renamed = text.equals(from) ? to : text.replace(descriptorFrom, descriptorTo);
+                    byte[] bytes = renamed.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+                    out.write(UTF8);
+                    out.write(bytes.length >>> 8);
+                    out.write(bytes.length & 0xff);
+                    out.write(bytes, 0, bytes.length);
+                    at += 3 + length;
+                    continue;
                 }
-                case 3, 4 -> out.writeInt(in.readInt());                          // Integer, Float
-                case 5, 6 -> {                                                    // Long, Double: two slots
-                    out.writeLong(in.readLong());
+                case 3, 4, 9, 10, 11, 12, 17, 18 -> at += 5;        // Integer, Float, refs, NameAndType, (Invoke)Dynamic
+                case 5, 6 -> {                                      // Long, Double: two entries
+                    at += 9;
                     i++;
                 }
-                case 7, 8, 16, 19, 20 -> out.writeShort(in.readUnsignedShort()); // Class, String, MethodType, Module, Package
-                case 15 -> {                                                      // MethodHandle
-                    out.writeByte(in.readUnsignedByte());
-                    out.writeShort(in.readUnsignedShort());
-                }
-                case 9, 10, 11, 12, 17, 18 -> out.writeInt(in.readInt());        // refs, NameAndType, (Invoke)Dynamic
+                case 7, 8, 16, 19, 20 -> at += 3;                   // Class, String, MethodType, Module, Package
+                case 15 -> at += 4;                                 // MethodHandle
                 default -> throw new IOException("unknown constant-pool tag " + tag + " at entry " + i);
             }
+            out.write(classFile, start, at - start);
         }
-        in.transferTo(out);                 // access flags onwards: indices only
-        out.flush();
-        return bytes.toByteArray();
+        out.write(classFile, at, classFile.length - at);        // access flags onwards: indices only
+        return out.toByteArray();
+    }
+
+    private static int u2(byte[] b, int at) {
+        return (b[at] & 0xff) << 8 | (b[at + 1] & 0xff);
     }
 }
