@@ -293,6 +293,11 @@ public final class Session {
         return installation.problems();
     }
 
+    /** How many hook points are not in place (a refused class counts each of its hook points). */
+    public int missingHookPoints() {
+        return installation.missingHookPoints();
+    }
+
     /** Hooked JDK classes loaded (and so transformed) so far. */
     public int hookedClasses() {
         return installation.classesHooked();

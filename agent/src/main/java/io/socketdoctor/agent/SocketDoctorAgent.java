@@ -26,9 +26,9 @@ public final class SocketDoctorAgent {
             start(config, inst, Presence.VIA_JAVAAGENT);
             return;
         }
-        // Instrumenting takes about a second of Byte Buddy (its classes load and run interpreted);
-        // done here it would delay main by that much. On a daemon thread main starts at once, and
-        // the JVM may even exit before the install ends: the host then sees nothing of it.
+        // install=background: main starts the tens of milliseconds the start takes earlier, and its
+        // failures until the hooks land go undiagnosed. The JVM may even exit before the install
+        // ends: the host then sees nothing of it.
         Thread installer = new Thread(new BackgroundInstall(config, inst), "socket-doctor-install");
         installer.setDaemon(true);
         installer.start();

@@ -26,7 +26,7 @@ final class MeterExposition implements MetricsEndpoint.Exposition {
         CensusCache census = session.kernel().available()
                 ? new CensusCache(session.kernel()::census, System::nanoTime) : null;
         SocketMeters meters = new SocketMeters(registry, tally, session.stats(), session.sink()::dropped,
-                () -> session.missingHooks().size(), census);
+                session::missingHookPoints, census);
         return new MeterExposition(registry, meters);
     }
 

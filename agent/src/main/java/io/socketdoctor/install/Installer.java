@@ -60,6 +60,18 @@ public final class Installer {
             return problems;
         }
 
+        /** How many hook points are not in place, among the classes loaded so far (for the metric). */
+        public int missingHookPoints() {
+            int missing = 0;
+            for (HookSite site : HookSites.ALL) {
+                if (refused.contains(site.type())
+                        || transformer.tally().seen(site.type()) && transformer.tally().check(site) != null) {
+                    missing++;
+                }
+            }
+            return missing;
+        }
+
         /** The problems not handed out before (each once). */
         public synchronized List<String> newProblems() {
             List<String> fresh = new ArrayList<>();

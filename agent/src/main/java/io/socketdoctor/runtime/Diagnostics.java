@@ -478,7 +478,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
     }
 
     private static Api apiOf(HookSite site, Object detail) {
-        // NioSocketImpl serves ServerSocket too (SocketImplAdvice passes its server flag).
+        // NioSocketImpl serves ServerSocket too (its hook passes its server flag, see SiteCode).
         return detail == Boolean.TRUE && site.api() == Api.SOCKET ? Api.SERVER_SOCKET : site.api();
     }
 

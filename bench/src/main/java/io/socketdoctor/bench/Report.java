@@ -321,7 +321,7 @@ final class Report {
                 md.append('\n');
             }
         }
-        md.append("\n**Targets** (issue #6), for the agent configurations (").append(String.join(", ",
+        md.append("\n**Targets** (issues #6 and #13), for the agent configurations (").append(String.join(", ",
                 agents().stream().map(Configuration::id).toList())).append(")\n\n");
         md.append("| target | measured | verdict |\n|---|---|---|\n");
         for (String[] t : targets()) {
