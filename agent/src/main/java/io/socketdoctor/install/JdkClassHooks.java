@@ -14,26 +14,18 @@ import net.bytebuddy.jar.asm.Opcodes;
  * every other method is copied as it is. Fields are visited before methods, so the shapes that read
  * a field ({@code parent}, {@code server}, {@code this$0}) find its descriptor here.
  */
-final class JdkClassHooks extends ClassVisitor {
+final class JdkClassHooks extends ClassHooks {
 
     private final List<HookSite> sites;
     private final HookTransformer.Tally tally;
     private final Map<String, String> fields = new HashMap<>();
     private final int[] matched;
-    private String owner;
 
     JdkClassHooks(ClassVisitor writer, List<HookSite> sites, HookTransformer.Tally tally) {
-        super(Opcodes.ASM9, writer);
+        super(writer);
         this.sites = sites;
         this.tally = tally;
         this.matched = new int[sites.size()];
-    }
-
-    @Override
-    public void visit(int version, int access, String name, String signature, String superName,
-                      String[] interfaces) {
-        owner = name;
-        super.visit(version, access, name, signature, superName, interfaces);
     }
 
     @Override

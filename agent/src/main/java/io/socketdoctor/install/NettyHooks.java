@@ -101,16 +101,7 @@ public final class NettyHooks {
 
         @Override
         public ClassVisitor around(ClassWriter writer) {
-            return new ClassVisitor(Opcodes.ASM9, writer) {
-                private String owner;
-
-                @Override
-                public void visit(int version, int access, String name, String signature, String superName,
-                                  String[] interfaces) {
-                    owner = name;
-                    super.visit(version, access, name, signature, superName, interfaces);
-                }
-
+            return new ClassHooks(writer) {
                 @Override
                 public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
                                                  String[] exceptions) {
