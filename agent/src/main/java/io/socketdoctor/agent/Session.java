@@ -102,18 +102,31 @@ public final class Session {
             }
             throw failure;
         }
-        Session session = new Session(config, inst, bridge, sink, diagnostics, installation, stats, kernel);
-        session.onStop(sink); // registered first, so closed last: everything else may still report
-        session.onStop(tracker);
-        // Hooked classes that load later are checked as they load; their problems are printed from here.
-        tracker.onTick(new MissingHooksReport(session));
-        Thread warmUp = new Thread(new WarmUp(bridge, afterWarmUp), "socket-doctor-warm-up");
-        warmUp.setDaemon(true);
-        warmUp.start();
-        if (metrics != null) {
-            metrics.serve(session); // builds the meters; registers its own stop
+        try {
+            Session session = new Session(config, inst, bridge, sink, diagnostics, installation, stats, kernel);
+            session.onStop(sink); // registered first, so closed last: everything else may still report
+            session.onStop(tracker);
+            // Hooked classes that load later are checked as they load; their problems are printed from here.
+            tracker.onTick(new MissingHooksReport(session));
+            Thread warmUp = new Thread(new WarmUp(bridge, afterWarmUp), "socket-doctor-warm-up");
+            warmUp.setDaemon(true);
+            warmUp.start();
+            if (metrics != null) {
+                metrics.serve(session); // builds the meters; registers its own stop
+            }
+            return session;
+        } catch (Throwable failure) {
+            // Nothing left behind: no transformer that would go on hooking classes as they load.
+            try {
+                installation.uninstall(inst);
+            } catch (Throwable t) {
+                failure.addSuppressed(t);
+            }
+            if (metrics != null) {
+                metrics.close();
+            }
+            throw failure;
         }
-        return session;
     }
 
     /**

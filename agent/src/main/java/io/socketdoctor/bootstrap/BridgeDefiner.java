@@ -53,7 +53,12 @@ public final class BridgeDefiner {
             // A second attach finds the bridge of the first one: the first definition wins.
             bridge = Class.forName(bridgeName, false, null);
         } catch (ClassNotFoundException notYetDefined) {
-            bridge = inPackage.defineClass(bridgeBytes);
+            try {
+                bridge = inPackage.defineClass(bridgeBytes);
+            } catch (LinkageError definedMeanwhile) {
+                // Two starts at once (premain and an attach): the other one defined it first.
+                bridge = Class.forName(bridgeName, false, null);
+            }
         }
         MethodHandle control = MethodHandles.privateLookupIn(bridge, MethodHandles.lookup()).findStatic(bridge,
                 "control", MethodType.methodType(void.class, int.class, Object.class));

@@ -143,6 +143,11 @@ final class HookTransformer implements ClassFileTransformer {
             transformed.put(className, atLoad);
         }
 
+        /** A class whose transformation the JVM refused: it holds no hook (see {@code Installer}). */
+        void forget(String className) {
+            transformed.remove(className);
+        }
+
         boolean wasTransformed(String className) {
             return transformed.containsKey(className);
         }

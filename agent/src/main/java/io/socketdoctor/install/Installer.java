@@ -1,7 +1,6 @@
 package io.socketdoctor.install;
 
 import java.lang.instrument.Instrumentation;
-import java.lang.instrument.UnmodifiableClassException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -93,7 +92,7 @@ public final class Installer {
          * retransforming what it hooked re-reads the classes from their original bytes. Must be
          * called with the {@link Instrumentation} the install used (each attach has its own).
          */
-        public void uninstall(Instrumentation inst) throws UnmodifiableClassException {
+        public void uninstall(Instrumentation inst) {
             inst.removeTransformer(transformer);
             List<Class<?>> hooked = new ArrayList<>();
             for (Class<?> loaded : inst.getAllLoadedClasses()) {
@@ -102,8 +101,12 @@ public final class Installer {
                     hooked.add(loaded);
                 }
             }
-            if (!hooked.isEmpty()) {
-                inst.retransformClasses(hooked.toArray(new Class<?>[0]));
+            // As at install: one batch, then class by class, so one refused class keeps only its own hooks.
+            Map<String, String> refusedNow = new LinkedHashMap<>();
+            retransform(inst, hooked, refusedNow);
+            if (!refusedNow.isEmpty()) {
+                throw new IllegalStateException("the JVM refused to restore " + refusedNow.keySet()
+                        + "; their hooks stay in place, switched off (" + refusedNow.values().iterator().next() + ")");
             }
         }
     }
@@ -130,6 +133,10 @@ public final class Installer {
         }
         Map<String, String> refusedWhy = new LinkedHashMap<>();
         retransform(inst, loaded, refusedWhy);
+        for (String name : refusedWhy.keySet()) {
+            // Our transformer ran for it, but the JVM kept the class as it was: it holds no hook.
+            transformer.tally().forget(name.replace('.', '/'));
+        }
 
         List<String> problems = new ArrayList<>();
         Map<String, Integer> lostSites = new LinkedHashMap<>();

@@ -135,6 +135,11 @@ public final class NettyHooks {
         }
 
         @Override
+        public boolean reportsReturns() {
+            return site.creates();
+        }
+
+        @Override
         public void onThrow(MethodVisitor code, int thrown) {
             code.visitVarInsn(Opcodes.ALOAD, 0);
             code.visitVarInsn(Opcodes.ILOAD, 1);

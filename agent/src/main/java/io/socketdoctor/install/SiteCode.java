@@ -72,6 +72,22 @@ final class SiteCode implements ExitHook.Code {
     }
 
     @Override
+    public boolean reportsReturns() {
+        return reportsReturns(site.shape());
+    }
+
+    /** Whether a site of this shape reports its normal returns (else failures only). */
+    static boolean reportsReturns(HookSite.Shape shape) {
+        switch (shape) {
+            case STREAM_READ, INT_RESULT, LONG_RESULT, STREAM_WRITE, WRITE_FULLY, CONNECT, CHANNEL_CONNECT,
+                 FINISH_CONNECT, ACCEPT, IMPL_ACCEPT, LIFECYCLE, CONSTRUCTED:
+                return true;
+            default:
+                return false; // failures only
+        }
+    }
+
+    @Override
     public int extraStack() {
         return 6;
     }
