@@ -192,7 +192,9 @@ public final class AgentCommand {
         ErrorCounts counts = session.counts();
         StringBuilder out = new StringBuilder();
         out.append("agent: Socket Doctor ").append(Presence.version()).append(" on Java ")
-                .append(Runtime.version()).append(", pid ").append(ProcessHandle.current().pid());
+                // the property, not Runtime.version(): its toString runs streams and lambdas
+                .append(System.getProperty("java.runtime.version")).append(", pid ")
+                .append(ProcessHandle.current().pid());
         out.append("\noptions: ").append(session.config());
         out.append('\n').append(hooks(session));
         out.append("\nfailures: ").append(counts.failures());

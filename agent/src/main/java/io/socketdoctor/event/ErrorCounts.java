@@ -83,13 +83,26 @@ public final class ErrorCounts implements EventSink.Listener {
         return sorted(otherEvents);
     }
 
+    /**
+     * The largest count first, then by name. A class, not composed comparators: those spin a
+     * class per lambda, in the status the agent publishes a second after its start.
+     */
+    private static final class MostFirst implements Comparator<Map.Entry<String, Long>> {
+        static final MostFirst INSTANCE = new MostFirst();
+
+        @Override
+        public int compare(Map.Entry<String, Long> a, Map.Entry<String, Long> b) {
+            int byCount = Long.compare(b.getValue(), a.getValue());
+            return byCount != 0 ? byCount : a.getKey().compareTo(b.getKey());
+        }
+    }
+
     private static Map<String, Long> sorted(Map<String, LongAdder> table) {
         List<Map.Entry<String, Long>> entries = new ArrayList<>();
         for (Map.Entry<String, LongAdder> e : table.entrySet()) {
             entries.add(Map.entry(e.getKey(), e.getValue().sum()));
         }
-        entries.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
-                .thenComparing(Map.Entry.comparingByKey()));
+        entries.sort(MostFirst.INSTANCE);
         Map<String, Long> result = new LinkedHashMap<>();
         for (Map.Entry<String, Long> e : entries) {
             result.put(e.getKey(), e.getValue());
