@@ -52,10 +52,12 @@ public final class Bridge {
     public static final int SET_ON_ERROR = 1;
     public static final int SET_ON_EVENT = 2;
     public static final int SET_CONNECTIONS = 3;
-    /** Runs {@link #error} with the value (a Throwable) and the site -1, for the agent's warm-up. */
+    /** Runs {@link #error} with the value (a Throwable) at {@link #WARM_UP_SITE}, for the agent's warm-up. */
     public static final int WARM_UP_ERROR = 4;
-    /** Runs {@link #event} with the value (any object), the site -1 and the event -1, for the warm-up. */
+    /** Runs {@link #event} with the value (any object) at {@link #WARM_UP_SITE} and the event -1, for the warm-up. */
     public static final int WARM_UP_EVENT = 5;
+    /** The site id of the warm-up's calls: no hook site has it, so the agent knows them apart. */
+    public static final int WARM_UP_SITE = -1;
 
     /** {@code (Object self, Object detail, int site, Throwable thrown) -> void}, or {@code null}. */
     private static volatile MethodHandle onError;
@@ -83,10 +85,10 @@ public final class Bridge {
                 connections = (long[]) value;
                 break;
             case WARM_UP_ERROR:
-                error(null, null, -1, (Throwable) value);
+                error(null, null, WARM_UP_SITE, (Throwable) value);
                 break;
             case WARM_UP_EVENT:
-                event(value, null, -1, -1);
+                event(value, null, WARM_UP_SITE, -1);
                 break;
             default:
                 break;

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import net.bytebuddy.jar.asm.ClassReader;
@@ -44,9 +43,10 @@ final class HookTransformer implements ClassFileTransformer {
         return tally;
     }
 
-    /** Internal names of the hooked JDK classes. */
-    Set<String> jdkClasses() {
-        return jdkSites.keySet();
+    /** Whether a class of this loader and internal name is one of the hooked JDK classes. */
+    boolean hooksJdkClass(ClassLoader loader, String internalName) {
+        // A class of a hooked name outside the boot loader is not the JDK's.
+        return loader == null && jdkSites.containsKey(internalName);
     }
 
     @Override
@@ -56,12 +56,8 @@ final class HookTransformer implements ClassFileTransformer {
             return null;
         }
         try {
-            List<HookSite> sites = jdkSites.get(className);
-            if (sites != null) {
-                if (loader != null) {
-                    return null; // a class of that name outside the boot loader is not the JDK's
-                }
-                byte[] hooked = rewrite(classFile, new Rewrite(sites));
+            if (hooksJdkClass(loader, className)) {
+                byte[] hooked = rewrite(classFile, new Rewrite(jdkSites.get(className)));
                 tally.transformed(className, classBeingRedefined == null);
                 return hooked;
             }

@@ -119,15 +119,10 @@ public final class Installer {
         inst.addTransformer(transformer, true);
         // Registered first, then the look for loaded classes: a class that loads in between is
         // transformed as it loads, and then retransformed once more (harmless).
-        Set<String> jdkClasses = new HashSet<>();
-        for (HookSite site : HookSites.ALL) {
-            jdkClasses.add(site.type());
-        }
         List<Class<?>> loaded = new ArrayList<>();
         for (Class<?> type : inst.getAllLoadedClasses()) {
-            String name = type.getName();
-            if ((jdkClasses.contains(name) && type.getClassLoader() == null)
-                    || (name.endsWith(".Errors") && NettyHooks.isErrorsClass(name.replace('.', '/')))) {
+            String internal = type.getName().replace('.', '/');
+            if (transformer.hooksJdkClass(type.getClassLoader(), internal) || NettyHooks.isErrorsClass(internal)) {
                 loaded.add(type);
             }
         }

@@ -37,7 +37,7 @@ import java.time.Instant;
 public final class Diagnostics implements Tracker.NoticeSink {
 
     /** Site id of the warm-up, which runs the whole path once so that the first real error loads (almost) nothing. */
-    public static final int WARM_UP_SITE = -1;
+    public static final int WARM_UP_SITE = Bridge.WARM_UP_SITE;
 
     /** The error table and what is built from it, loaded at the first use (see {@link #knowledge()}). */
     private volatile Knowledge knowledge;

@@ -1,6 +1,7 @@
 package io.socketdoctor.install;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,11 +84,18 @@ class HookBytecodeTest {
     @MethodSource("jdks")
     void theNameCheckLeavesEveryOtherClassAlone(String javaHome) {
         HookTransformer transformer = new HookTransformer(HookSites.ALL, BRIDGE);
-        byte[] anything = {1, 2, 3}; // not even a class file: it must not be read
+        byte[] anything = {1, 2, 3}; // not even a class file: reading it would fail, and be recorded
         assertNull(transformer.transform(null, "java/lang/String", null, null, anything));
         assertNull(transformer.transform(null, "com/acme/Socket", null, null, anything));
         // a class of a hooked name in a non-boot loader is not the JDK's
         assertNull(transformer.transform(ClassLoader.getSystemClassLoader(), "java/net/Socket", null, null, anything));
+        // null is also what a failed transformation returns: so check that nothing was attempted
+        for (String name : List.of("java.lang.String", "com.acme.Socket", "java.net.Socket")) {
+            assertFalse(transformer.tally().seen(name), name + " was read");
+        }
+        // and that the same bytes under a hooked name are read (and fail), or the check above proves nothing
+        assertNull(transformer.transform(null, "java/net/Socket", null, null, anything));
+        assertTrue(transformer.tally().seen("java.net.Socket"), "a hooked name's bytes were not read");
     }
 
     private static void checkClass(String type, byte[] hooked) {
