@@ -17,13 +17,29 @@ import java.time.Instant;
  * @param tcp        the kernel's view of the connection, or null where not known
  * @param tls        {@code handshake} or {@code established} when the socket I/O was the JDK's TLS layer's
  *                   ({@code SSLSocket}), null for plain sockets (the JSON line then has no {@code tls} field)
+ * @param appSite    first stack frame outside the JDK and outside well-known client libraries (OkHttp,
+ *                   Netty, JDBC drivers...) and {@code site.skip}: the application's own code, or null
+ * @param library    the client library the failing call went through, or whose thread it ran on
+ *                   ({@code okhttp}, {@code netty}, {@code jdk.httpclient}...), or null
+ * @param after      the earlier failure on the same connection this one follows from, or null (a root)
+ * @param nanos      {@link System#nanoTime()} when the event was made (moments after the failure): the
+ *                   one monotonic clock the writer compares with its reads of the kernel's state
  */
 public record Event(Instant ts, String type, String errno, Integer errnoCode, String confidence, String cause,
                     String op, String api, String exception, String message, String local, String remote,
                     String diagnosis, String hint, String thread, String site, History history, TcpState tcp,
-                    String tls) {
+                    String tls, String appSite, String library, After after, long nanos) {
 
     public static final String SOCKET_ERROR = "socket_error";
+
+    /** An event with everything but the fields that came with issue 15 (app site, library, after). */
+    public Event(Instant ts, String type, String errno, Integer errnoCode, String confidence, String cause,
+                 String op, String api, String exception, String message, String local, String remote,
+                 String diagnosis, String hint, String thread, String site, History history, TcpState tcp,
+                 String tls) {
+        this(ts, type, errno, errnoCode, confidence, cause, op, api, exception, message, local, remote,
+                diagnosis, hint, thread, site, history, tcp, tls, null, null, null, System.nanoTime());
+    }
 
     /** An event without connection history or kernel state. */
     public Event(Instant ts, String type, String errno, Integer errnoCode, String confidence, String cause,
@@ -51,9 +67,31 @@ public record Event(Instant ts, String type, String errno, Integer errnoCode, St
      * @param eofSite    the call site of that read, or null
      * @param resetAt    when a reset was first seen on it, or null
      * @param resetErrno that reset's errno, or null
+     * @param openThread the name of the thread that opened (connected or accepted) it, or null
+     * @param openSite   where it was opened ({@code class.method(File.java:line)}), or null where not kept
      */
     public record History(long ageMs, long idleMs, String summary, Instant eofAt, String eofSite,
-                          Instant resetAt, String resetErrno) {
+                          Instant resetAt, String resetErrno, String openThread, String openSite) {
+
+        public History(long ageMs, long idleMs, String summary, Instant eofAt, String eofSite,
+                       Instant resetAt, String resetErrno) {
+            this(ageMs, idleMs, summary, eofAt, eofSite, resetAt, resetErrno, null, null);
+        }
+    }
+
+    /**
+     * The earlier failure this one is a consequence of (same connection, moments before).
+     *
+     * @param errno the first failure's errno symbol, or null
+     * @param cause the first failure's cause
+     * @param agoMs how long before this one it was reported
+     */
+    public record After(String errno, String cause, long agoMs) {
+
+        /** What the log line and the JSON's {@code after} field name it by: the errno, else the cause. */
+        public String name() {
+            return errno != null ? errno : cause;
+        }
     }
 
     /**
@@ -68,7 +106,7 @@ public record Event(Instant ts, String type, String errno, Integer errnoCode, St
 
     public Event withTcp(TcpState tcp) {
         return new Event(ts, type, errno, errnoCode, confidence, cause, op, api, exception, message, local, remote,
-                diagnosis, hint, thread, site, history, tcp, tls);
+                diagnosis, hint, thread, site, history, tcp, tls, appSite, library, after, nanos);
     }
 
     /** The key the log's rate limit counts by: the errno, else the cause, else "unknown". */

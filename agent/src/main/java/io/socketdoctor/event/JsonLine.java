@@ -38,6 +38,12 @@ public final class JsonLine {
         field(out, "hint", e.hint());
         field(out, "thread", e.thread());
         field(out, "site", e.site());
+        field(out, "app_site", e.appSite());
+        field(out, "library", e.library());
+        Event.After after = e.after();
+        field(out, "after", after == null ? null : after.name());
+        field(out, "after_cause", after == null ? null : after.cause());
+        number(out, "after_ms", after == null ? null : after.agoMs());
         Event.History h = e.history();
         number(out, "age_ms", h == null ? null : h.ageMs());
         number(out, "idle_ms", h == null ? null : h.idleMs());
@@ -46,6 +52,8 @@ public final class JsonLine {
         field(out, "eof_site", h == null ? null : h.eofSite());
         field(out, "reset_at", h == null || h.resetAt() == null ? null : h.resetAt().toString());
         field(out, "reset_errno", h == null ? null : h.resetErrno());
+        field(out, "open_thread", h == null ? null : h.openThread());
+        field(out, "open_site", h == null ? null : h.openSite());
         Event.TcpState tcp = e.tcp();
         field(out, "tcp_state", tcp == null ? null : tcp.state());
         number(out, "send_q", tcp == null ? null : tcp.sendQueue());

@@ -19,8 +19,9 @@ class JsonLineTest {
 
     static final List<String> FIELDS = List.of("ts", "event", "errno", "errno_code", "confidence", "cause", "op",
             "api", "exception", "message", "local", "remote", "diagnosis", "hint", "thread", "site",
-            "age_ms", "idle_ms", "history", "eof_at", "eof_site", "reset_at", "reset_errno", "tcp_state", "send_q",
-            "recv_q");
+            "app_site", "library", "after", "after_cause", "after_ms",
+            "age_ms", "idle_ms", "history", "eof_at", "eof_site", "reset_at", "reset_errno", "open_thread", "open_site",
+            "tcp_state", "send_q", "recv_q");
 
     static Event reset() {
         return new Event(TS, Event.SOCKET_ERROR, "ECONNRESET", 104, "exact", "peer_reset_read", "read", "socket",
@@ -92,13 +93,31 @@ class JsonLineTest {
         }
     }
 
+    /** A consequence names its root flat (log stores index flat fields); the application's frame and library beside the site. */
+    @Test
+    void aConsequenceNamesItsRootAndTheApplicationsFrame() {
+        Event b = reset();
+        Event e = new Event(b.ts(), b.type(), null, null, "exact", "closed_after_refused", "connect", "channel",
+                "java.nio.channels.ClosedChannelException", null, null, "127.0.0.1:1", "d.", "h.", "HttpClient-1-Worker-0",
+                null, null, null, null, "com.acme.Main.main(Main.java:9)", "jdk.httpclient",
+                new Event.After("ECONNREFUSED", "refused", 3), 0);
+        Map<String, Object> json = Json.parseObject(JsonLine.format(e));
+        assertEquals("ECONNREFUSED", json.get("after"));
+        assertEquals("refused", json.get("after_cause"));
+        assertEquals(3L, json.get("after_ms"));
+        assertEquals("com.acme.Main.main(Main.java:9)", json.get("app_site"));
+        assertEquals("jdk.httpclient", json.get("library"));
+        assertEquals(FIELDS.size(), json.size());
+    }
+
     @Test
     void nullsAreJsonNull() {
         Event e = new Event(TS, Event.SOCKET_ERROR, null, null, null, null, "write", "channel",
                 "java.io.IOException", null, null, null, "No rule.", "Report it.", "worker-1", null);
         String line = JsonLine.format(e);
         Map<String, Object> json = Json.parseObject(line);
-        for (String name : List.of("errno", "errno_code", "confidence", "cause", "message", "local", "remote", "site")) {
+        for (String name : List.of("errno", "errno_code", "confidence", "cause", "message", "local", "remote", "site",
+                "app_site", "library", "after", "after_cause", "after_ms", "open_thread", "open_site")) {
             assertSame(Json.NULL, json.get(name), name);
             assertTrue(line.contains("\"" + name + "\":null"), name + " in " + line);
         }
