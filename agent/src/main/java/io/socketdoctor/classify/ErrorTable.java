@@ -27,11 +27,50 @@ public final class ErrorTable {
     private final Map<String, Errno> errnos;
     private final List<Rule> rules;
     private final Map<String, Note> notes;
+    private final List<Library> libraries;
+    /** Kind of a failure (part 5) by errno symbol or rule id. */
+    private final Map<String, String> kinds;
+    /** The texts of a consequence, by the kind of the failure it follows. */
+    private final Map<String, Note> afters;
+    private final Map<String, String> knobTexts;
 
-    private ErrorTable(Map<String, Errno> errnos, List<Rule> rules, Map<String, Note> notes) {
+    private ErrorTable(Map<String, Errno> errnos, List<Rule> rules, Map<String, Note> notes, List<Library> libraries,
+                       Map<String, String> kinds, Map<String, Note> afters, Map<String, String> knobTexts) {
         this.errnos = Collections.unmodifiableMap(errnos);
         this.rules = List.copyOf(rules);
         this.notes = Collections.unmodifiableMap(notes);
+        this.libraries = List.copyOf(libraries);
+        this.kinds = Collections.unmodifiableMap(kinds);
+        this.afters = Collections.unmodifiableMap(afters);
+        this.knobTexts = Collections.unmodifiableMap(knobTexts);
+    }
+
+    /** The sentence that {@code {knob}} becomes: {@code with-idle}, {@code knob-only} or {@code idle-only}. */
+    public String knobText(String which) {
+        String text = knobTexts.get(which);
+        if (text == null) {
+            throw new IllegalArgumentException("no knob-text '" + which + "' in " + RESOURCE);
+        }
+        return text;
+    }
+
+    /** The well-known client libraries, innermost first where one wraps another. */
+    public List<Library> libraries() {
+        return libraries;
+    }
+
+    /**
+     * The kind of a failure (part 5: refused, reset, broken_pipe, timeout, closed) by its errno,
+     * else by its cause; null when it has none.
+     */
+    public String kindOf(String errno, String cause) {
+        String kind = errno == null ? null : kinds.get(errno);
+        return kind != null ? kind : cause == null ? null : kinds.get(cause);
+    }
+
+    /** The texts of a consequence of a failure of this kind, or null: a failure of this kind has no consequences. */
+    public Note after(String kind) {
+        return kind == null ? null : afters.get(kind);
     }
 
     /**
@@ -79,6 +118,10 @@ public final class ErrorTable {
         Map<String, Errno> errnos = new LinkedHashMap<>();
         List<Rule> rules = new ArrayList<>();
         Map<String, Note> notes = new LinkedHashMap<>();
+        List<Library> libraries = new ArrayList<>();
+        Map<String, String> kinds = new LinkedHashMap<>();
+        Map<String, Note> afters = new LinkedHashMap<>();
+        Map<String, String> knobTexts = new LinkedHashMap<>();
         RuleDraft draft = null;
         Set<String> ids = new java.util.HashSet<>();
         int lineNo = 0;
@@ -88,8 +131,8 @@ public final class ErrorTable {
             if (trimmed.isEmpty() || trimmed.startsWith("#")) {
                 continue;
             }
-            if ((trimmed.startsWith("rule ") || trimmed.startsWith("note ")) && draft != null) {
-                draft.addTo(rules, notes); // reports its own line if incomplete
+            if (startsBlock(trimmed) && draft != null) {
+                draft.addTo(rules, notes, libraries, afters); // reports its own line if incomplete
                 draft = null;
             }
             try {
@@ -108,6 +151,27 @@ public final class ErrorTable {
                     if (!ids.add(draft.id)) {
                         throw new IllegalArgumentException("rule " + draft.id + " listed twice");
                     }
+                } else if (trimmed.startsWith("library ")) {
+                    draft = RuleDraft.library(trimmed.substring(8), lineNo);
+                } else if (trimmed.startsWith("kind ")) {
+                    String[] f = COLUMN.split(trimmed.substring(5), -1);
+                    if (f.length != 2) {
+                        throw new IllegalArgumentException("kind lines have: name | errnos and rule ids");
+                    }
+                    for (String member : f[1].split(",")) {
+                        if (kinds.put(member.strip(), f[0].strip()) != null) {
+                            throw new IllegalArgumentException(member.strip() + " has two kinds");
+                        }
+                    }
+                } else if (trimmed.startsWith("knob-text ")) {
+                    String[] f = trimmed.substring(10).strip().split("\\s+", 2);
+                    if (f.length != 2 || knobTexts.put(f[0], f[1]) != null) {
+                        throw new IllegalArgumentException("knob-text lines have: which sentence, once each");
+                    }
+                } else if (trimmed.startsWith("after ")) {
+                    draft = RuleDraft.after(trimmed.substring(6).strip(), lineNo);
+                } else if (draft != null && draft.library != null && trimmed.startsWith("knob ")) {
+                    draft.knob = trimmed.substring(5).strip();
                 } else if (draft != null && trimmed.startsWith("diagnosis ")) {
                     draft.diagnosis = trimmed.substring(10).strip();
                 } else if (draft != null && trimmed.startsWith("hint ")) {
@@ -120,9 +184,19 @@ public final class ErrorTable {
             }
         }
         if (draft != null) {
-            draft.addTo(rules, notes);
+            draft.addTo(rules, notes, libraries, afters);
         }
-        return new ErrorTable(errnos, rules, notes);
+        for (String kind : afters.keySet()) {
+            if (!kinds.containsValue(kind)) {
+                throw new IllegalArgumentException(RESOURCE + ": 'after " + kind + "' names a kind no 'kind' line defines");
+            }
+        }
+        return new ErrorTable(errnos, rules, notes, libraries, kinds, afters, knobTexts);
+    }
+
+    private static boolean startsBlock(String line) {
+        return line.startsWith("rule ") || line.startsWith("note ") || line.startsWith("library ")
+                || line.startsWith("kind ") || line.startsWith("after ") || line.startsWith("knob-text ");
     }
 
     /** {@code errno SYMBOL linux macos windows description...} */
@@ -151,10 +225,38 @@ public final class ErrorTable {
 
         final int line;
         final boolean isNote;
+        /** A {@code library} block (its knob line is optional), else null. */
+        Library library;
+        String knob;
+        boolean isAfter;
 
         /** A {@code note id} block: only the diagnosis and hint lines. */
         static RuleDraft note(String id, int line) {
             return new RuleDraft(id, line);
+        }
+
+        /** An {@code after kind} block: the texts of a consequence. */
+        static RuleDraft after(String kind, int line) {
+            RuleDraft draft = new RuleDraft(kind, line);
+            draft.isAfter = true;
+            return draft;
+        }
+
+        /** {@code library name | prefixes | thread regex or -}, then an optional knob line. */
+        static RuleDraft library(String spec, int line) {
+            String[] f = COLUMN.split(spec, -1);
+            if (f.length != 3) {
+                throw new IllegalArgumentException("library lines have: name | package prefixes | thread regex or -");
+            }
+            List<String> prefixes = new ArrayList<>();
+            for (String prefix : f[1].split(",")) {
+                prefixes.add(prefix.strip());
+            }
+            String threads = f[2].strip();
+            RuleDraft draft = new RuleDraft(f[0].strip(), line);
+            draft.library = new Library(draft.id, List.copyOf(prefixes),
+                    threads.equals("-") ? null : Pattern.compile(threads), null);
+            return draft;
         }
 
         private RuleDraft(String id, int line) {
@@ -168,8 +270,15 @@ public final class ErrorTable {
             this.condition = null;
         }
 
-        void addTo(List<Rule> rules, Map<String, Note> notes) {
-            if (isNote) {
+        void addTo(List<Rule> rules, Map<String, Note> notes, List<Library> libraries, Map<String, Note> afters) {
+            if (library != null) {
+                libraries.add(new Library(library.name(), library.packages(), library.threads(), knob));
+            } else if (isAfter) {
+                complete();
+                if (afters.put(id, new Note(id, diagnosis, hint)) != null) {
+                    throw new IllegalArgumentException(RESOURCE + " line " + line + ": after " + id + " listed twice");
+                }
+            } else if (isNote) {
                 complete();
                 notes.put(id, new Note(id, diagnosis, hint));
             } else {

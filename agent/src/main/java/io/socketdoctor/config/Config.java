@@ -3,6 +3,7 @@ package io.socketdoctor.config;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -146,6 +147,8 @@ public final class Config {
                 return Durations.parseMillis(v) > 0 ? v : null;
             case PROMETHEUS:
                 return listenAddress(v);
+            case SITE_SKIP:
+                return v.matches("[A-Za-z_$][\\w$.]*(:[A-Za-z_$][\\w$.]*)*") ? v : null;
             case METRICS_PEERS:
                 try {
                     int peers = Integer.parseInt(v);
@@ -261,6 +264,12 @@ public final class Config {
     }
 
     /** How many distinct remote hosts get their own {@code peer} tag on the metrics (0: no such tag). */
+    /** The {@code site.skip} prefixes, possibly none. */
+    public List<String> siteSkip() {
+        String v = values.get(Option.SITE_SKIP);
+        return v.isEmpty() ? List.of() : List.of(v.split(":"));
+    }
+
     public int metricsPeers() {
         return Integer.parseInt(values.get(Option.METRICS_PEERS));
     }

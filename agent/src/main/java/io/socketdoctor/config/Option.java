@@ -28,6 +28,9 @@ public enum Option {
             "a connection without I/O for this long counts as idle in diagnoses (reset after idle, stale EOF)"),
     PROMETHEUS("prometheus", "[host:]port, e.g. 9404, 127.0.0.1:9404 or 0.0.0.0:9404", "",
             "serve metrics at http://host:port/metrics for Prometheus; host is 127.0.0.1 unless given"),
+    SITE_SKIP("site.skip", "package prefixes separated by ':', e.g. com.acme.net.:com.acme.rpc.", "",
+            "frames of these packages are not the application's: an event's app_site skips them, as it skips"
+                    + " well-known client libraries (its site, the first frame outside the JDK, stays as it is)"),
     METRICS_PEERS("metrics.peers", "a whole number from 0 to 100", "0",
             "tag metrics with the remote host (IP, no port) for this many distinct hosts, the rest as 'other'"),
     INSTALL("install", "before-main|background", "before-main",

@@ -85,8 +85,10 @@ public record Event(Instant ts, String type, String errno, Integer errnoCode, St
      * @param errno the first failure's errno symbol, or null
      * @param cause the first failure's cause
      * @param agoMs how long before this one it was reported
+     * @param rootNanos when the first failure's event was made ({@link System#nanoTime()}): its identity,
+     *                  so that the log shows one follow-up line per first failure
      */
-    public record After(String errno, String cause, long agoMs) {
+    public record After(String errno, String cause, long agoMs, long rootNanos) {
 
         /** What the log line and the JSON's {@code after} field name it by: the errno, else the cause. */
         public String name() {

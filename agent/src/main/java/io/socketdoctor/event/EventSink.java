@@ -377,9 +377,32 @@ public final class EventSink implements AutoCloseable {
                 json = null;
             }
         }
-        if (config.log() != Config.Log.OFF && limiter.tryPass(event.rateKey(), now)) {
+        if (config.log() != Config.Log.OFF && logs(event, now)) {
             log(EventText.logLine(event));
         }
+    }
+
+    /** The first failures whose follow-up already has its log line (event nanos), newest last; writer thread only. */
+    private final long[] followedUp = new long[64];
+    private int followedUpNext;
+
+    /**
+     * Whether the event gets a log line: within its key's rate; a consequence only once per first
+     * failure (the events file and the metrics still get every one), under a rate of its own.
+     */
+    private boolean logs(Event event, long now) {
+        Event.After after = event.after();
+        if (after == null) {
+            return limiter.tryPass(event.rateKey(), now);
+        }
+        for (long root : followedUp) {
+            if (root == after.rootNanos()) {
+                return false;
+            }
+        }
+        followedUp[followedUpNext] = after.rootNanos();
+        followedUpNext = (followedUpNext + 1) % followedUp.length;
+        return limiter.tryPass("follow-ups of " + after.name(), now);
     }
 
     /**

@@ -27,7 +27,14 @@ public final class EventText {
         if (e.site() != null) {
             out.append(" at ").append(e.site());
         }
-        out.append(" [").append(e.thread()).append("] -- ");
+        if (e.appSite() != null && !e.appSite().equals(e.site())) {
+            out.append(" from ").append(e.appSite());
+        }
+        out.append(" [").append(e.thread());
+        if (e.library() != null) {
+            out.append(", ").append(e.library());
+        }
+        out.append("] -- ");
         if (e.history() != null) {
             out.append("History: ").append(e.history().summary()).append(". ");
         }
@@ -93,12 +100,27 @@ public final class EventText {
             if ("inferred".equals(e.confidence())) {
                 out.append("inferred, ");
             }
-            return out.append(e.cause()).append(')');
+            return followUp(out.append(e.cause()), e).append(')');
         }
         if (e.cause() != null) {
-            return out.append(e.cause()).append(" (no errno)");
+            return followUp(out.append(e.cause()).append(" (no errno"), e).append(')');
         }
         return out.append("unrecognised failure");
+    }
+
+    /** {@code ; follow-up of ECONNREFUSED 3 ms earlier}: a consequence names its first failure. */
+    private static StringBuilder followUp(StringBuilder out, Event e) {
+        Event.After after = e.after();
+        if (after != null) {
+            out.append("; follow-up of ").append(after.name()).append(' ');
+            if (after.agoMs() < 1000) {
+                out.append(after.agoMs()).append(" ms");
+            } else {
+                out.append(after.agoMs() / 1000).append('.').append(after.agoMs() % 1000 / 100).append(" s");
+            }
+            out.append(" earlier");
+        }
+        return out;
     }
 
     private static StringBuilder advice(StringBuilder out, Event e) {

@@ -75,7 +75,7 @@ final class CallSite {
     }
 
     /** {@code class.method(File.java:line)}, as in a stack trace. */
-    private static String format(String className, String method, String file, int line) {
+    static String format(String className, String method, String file, int line) {
         return className + "." + method + "(" + (file == null ? "Unknown Source" : file)
                 + (line >= 0 ? ":" + line : "") + ")";
     }
@@ -104,6 +104,36 @@ final class CallSite {
         "io.socketdoctor.classify.", "io.socketdoctor.cli.", "io.socketdoctor.config.", "io.socketdoctor.event.",
         "io.socketdoctor.export.", "io.socketdoctor.install.", "io.socketdoctor.runtime.", "io.socketdoctor.shaded.",
         "io.socketdoctor.track."};
+
+    /**
+     * The origin of what the current thread is doing (for an EOF or a warning, where there is no
+     * exception): a walk of the whole stack, bounded by its depth; only on those rare paths.
+     */
+    static Origin originOfCurrentThread(Origin.Libraries libraries) {
+        return StackWalker.getInstance(java.util.Set.of(), 64).walk(new ReadOrigin(libraries));
+    }
+
+    /** A class, not a lambda: nothing to link on the first notice. */
+    private static final class ReadOrigin
+            implements java.util.function.Function<java.util.stream.Stream<StackWalker.StackFrame>, Origin> {
+        private final Origin.Libraries libraries;
+
+        ReadOrigin(Origin.Libraries libraries) {
+            this.libraries = libraries;
+        }
+
+        @Override
+        public Origin apply(java.util.stream.Stream<StackWalker.StackFrame> frames) {
+            Origin.Reader reader = new Origin.Reader(libraries);
+            java.util.Iterator<StackWalker.StackFrame> it = frames.iterator();
+            for (int depth = 0; it.hasNext() && depth < 1024; depth++) {
+                StackWalker.StackFrame frame = it.next();
+                reader.frame(frame.getClassName(), false, frame.getMethodName(), frame.getFileName(),
+                        frame.getLineNumber());
+            }
+            return reader.origin(Thread.currentThread().getName());
+        }
+    }
 
     static boolean isAgent(String className) {
         if (!className.startsWith("io.socketdoctor.")) {

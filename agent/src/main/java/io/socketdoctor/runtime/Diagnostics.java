@@ -45,6 +45,10 @@ public final class Diagnostics implements Tracker.NoticeSink {
     private final EventSink sink;
     private final Tracker tracker;
     private final Errno.Platform platform = Errno.Platform.current();
+    /** The option's packages that are not the application's, beside the table's client libraries. */
+    private final java.util.List<String> siteSkip;
+    private final Consequences consequences = new Consequences();
+    private final PeerIdle peerIdle = new PeerIdle();
     private final ThreadLocal<PerThread> perThread = new ThreadLocal<>() {
         @Override
         protected PerThread initialValue() {
@@ -95,6 +99,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
 
     public Diagnostics(Config config, VarHandle detailMessage, EventSink sink, Tracker tracker) {
         this.enricher = new Enricher(config.enrich(), detailMessage);
+        this.siteSkip = config.siteSkip();
         this.sink = sink;
         this.tracker = tracker;
     }
@@ -111,7 +116,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
             synchronized (this) {
                 k = knowledge;
                 if (k == null) {
-                    k = new Knowledge(ErrorTable.load(), platform);
+                    k = new Knowledge(ErrorTable.load(), platform, siteSkip);
                     knowledge = k;
                 }
             }
@@ -124,10 +129,13 @@ public final class Diagnostics implements Tracker.NoticeSink {
         final Classifier classifier;
         /** The catalogue by this platform's errno numbers: Netty hands over numbers, not messages. */
         final java.util.Map<Integer, Errno> errnoByCode = new java.util.HashMap<>();
+        /** The client libraries and site.skip, which every stack is read against. */
+        final Origin.Libraries libraries;
 
-        Knowledge(ErrorTable table, Errno.Platform platform) {
+        Knowledge(ErrorTable table, Errno.Platform platform, java.util.List<String> siteSkip) {
             this.table = table;
             this.classifier = new Classifier(table);
+            this.libraries = new Origin.Libraries(table.libraries(), siteSkip);
             for (Errno errno : table.errnos().values()) {
                 Integer code = errno.code(platform);
                 if (code != null) {
@@ -296,11 +304,14 @@ public final class Diagnostics implements Tracker.NoticeSink {
                 : "Netty reported this failure without an errno.";
         String hint = d != null ? d.hint()
                 : "Look up the errno (errno -l, or man 3 errno) and the exception's message.";
+        Origin origin = originOf(thrown, k);
         return new Event(Instant.ofEpochMilli(now), Event.SOCKET_ERROR,
                 errno == null ? null : errno.symbol(), code > 0 ? code : null,
                 d != null ? d.confidence() : null, d == null ? null : d.cause(), op.label(), Api.NETTY.label(),
                 thrown.getClass().getName(), EventText.capped(thrown.getMessage()), null, null,
-                diagnosis, hint, threadName(), CallSite.ofLibrary(thrown, "io.netty.", ".channel.unix."), null, null);
+                diagnosis, hint.replace("{knob}", ""), threadName(), CallSite.ofLibrary(thrown, "io.netty.", ".channel.unix."),
+                null, null, null, origin.appSite(), origin.library() != null ? origin.library() : "netty", null,
+                System.nanoTime());
     }
 
     public void onEvent(Object connection, Object detail, int siteId, int event) {
@@ -371,28 +382,89 @@ public final class Diagnostics implements Tracker.NoticeSink {
         Tracker.Notice notice = tracker.onEvent(connection, apiOf(site, connection), site.op(), event, null, null,
                 StackSite.INSTANCE, now);
         if (notice != null && emit) {
-            notice(notice);
+            appNotice(notice);
         }
     }
 
-    /** A notice from the tracker (on an application thread or its own): an event with the note's texts. */
+    /** A notice the tracker's own thread found (a leak, the census): an event with the note's texts. */
     @Override
     public void notice(Tracker.Notice notice) {
-        sink.offer(eventOf(notice));
+        sink.offer(eventOf(notice, false));
     }
 
-    private Event eventOf(Tracker.Notice notice) {
+    /** A notice found on the application's thread (a warning, a stale connection): its stack tells the library. */
+    private void appNotice(Tracker.Notice notice) {
+        sink.offer(eventOf(notice, true));
+    }
+
+    private Event eventOf(Tracker.Notice notice, boolean onAppThread) {
         long now = System.currentTimeMillis();
+        Knowledge k = knowledge();
         ConnectionRecord r = notice.record();
         Event.History history = r == null ? null : Histories.of(tracker.table(), r, now);
         String[] ends = r == null ? new String[2] : r.addresses(addressReader);
-        ErrorTable.Note note = knowledge().table.note(notice.note());
+        if ("stale_connection".equals(notice.note())) {
+            peerIdle.closedAfter(ends[1], notice.figure()); // the peer closed it after this much idle time
+        }
+        // The tracker's thread runs no application code: the frames it kept of the connection tell the library.
+        Origin origin = onAppThread ? CallSite.originOfCurrentThread(k.libraries)
+                : originOfSites(k, notice.site(), history == null ? null : history.openSite());
+        ErrorTable.Note note = k.table.note(notice.note());
         return new Event(Instant.ofEpochMilli(now), notice.note(), null, null, null, notice.note(),
                 notice.op().label(), r == null ? null : r.api.label(), null, null,
                 ends[0], ends[1],
                 Histories.render(note.diagnosis(), history, now, notice.figure(), ends[1]),
-                Histories.render(note.hint(), history, now, notice.figure(), ends[1]),
-                threadName(), notice.site(), history, null);
+                withKnob(k, Histories.render(note.hint(), history, now, notice.figure(), ends[1]), origin, ends[1]),
+                threadName(), notice.site(), history, null, null,
+                onAppThread ? origin.appSite() : appSiteOf(k, notice.site()), origin.library(), null, System.nanoTime());
+    }
+
+    /** The origin told by sites kept as text ({@code class.method(File:line)}), for events off the application's thread. */
+    private static Origin originOfSites(Knowledge k, String... sites) {
+        for (String site : sites) {
+            int paren = site == null ? -1 : site.indexOf('(');
+            int dot = paren < 0 ? -1 : site.lastIndexOf('.', paren);
+            io.socketdoctor.classify.Library library = dot < 0 ? null : k.libraries.of(site.substring(0, dot));
+            if (library != null) {
+                return new Origin(site, null, library.name(), library.knob());
+            }
+        }
+        return Origin.NONE;
+    }
+
+    /** A site kept as text, if it is the application's own frame; else null. */
+    private static String appSiteOf(Knowledge k, String site) {
+        int paren = site == null ? -1 : site.indexOf('(');
+        int dot = paren < 0 ? -1 : site.lastIndexOf('.', paren);
+        if (dot < 0) {
+            return null;
+        }
+        String className = site.substring(0, dot);
+        return k.libraries.of(className) == null && !k.libraries.skipped(className) ? site : null;
+    }
+
+    /**
+     * Fills {@code {knob}}: the library's setting and the peer's shortest idle time seen before it
+     * closed a connection, in the table's sentences; nothing where neither is known.
+     */
+    private String withKnob(Knowledge k, String hint, Origin origin, String remote) {
+        if (hint.indexOf("{knob}") < 0) {
+            return hint;
+        }
+        long shortest = peerIdle.shortest(remote);
+        String sentence;
+        if (shortest > 0) {
+            sentence = k.table.knobText(origin.knob() != null ? "with-idle" : "idle-only")
+                    .replace("{peer_idle}", Histories.seconds(shortest))
+                    .replace("{below}", Histories.seconds(PeerIdle.below(shortest)));
+        } else if (origin.knob() != null) {
+            sentence = k.table.knobText("knob-only");
+        } else {
+            return hint.replace("{knob}", "");
+        }
+        String peer = remote == null ? "The peer" : "The peer " + remote;
+        return hint.replace("{knob}", " " + sentence.replace("{peer}", peer)
+                .replace("{knob}", origin.knob() == null ? "" : origin.knob()));
     }
 
     /**
@@ -428,7 +500,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
             if (site.op() == Op.WRITE && emit) {
                 Tracker.Notice warning = tracker.writeWarning(r, new ThrownSite(thrown));
                 if (warning != null) {
-                    notice(warning);
+                    appNotice(warning);
                 }
             }
         }
@@ -436,15 +508,43 @@ public final class Diagnostics implements Tracker.NoticeSink {
             facts = new Facts(facts.local(), facts.remote(), facts.outputShutdown(), facts.closed(), facts.eofSeen(),
                     facts.resetSeen(), facts.idle(), facts.freshAccept(), tls);
         }
-        Diagnosis d = knowledge().classifier.classify(site.op(), thrown, facts);
+        Knowledge k = knowledge();
+        Diagnosis d = k.classifier.classify(site.op(), thrown, facts);
         Errno errno = d.errno();
+        String symbol = errno == null ? null : errno.symbol();
+        long nanos = System.nanoTime();
+        String cause = d.cause();
+        String diagnosis = d.diagnosis();
+        String hint = d.hint();
+        Event.After after = null;
+        Consequences.Root root = consequences.rootOf(self, nanos);
+        if (root != null) {
+            after = new Event.After(root.errno(), root.cause(), (nanos - root.nanos()) / 1_000_000L, root.nanos());
+            String suffix = "_after_" + root.kind();
+            if (cause == null || !cause.endsWith(suffix)) { // a rule that already tells this story keeps its texts
+                String own = k.table.kindOf(symbol, cause);
+                ErrorTable.Note texts = k.table.after(root.kind());
+                cause = (own == null ? "failed" : own) + suffix;
+                diagnosis = followUp(texts.diagnosis(), after, thrown);
+                hint = followUp(texts.hint(), after, thrown);
+            }
+        } else {
+            String kind = k.table.kindOf(symbol, cause);
+            if (k.table.after(kind) != null) {
+                consequences.remember(self, symbol, cause, kind, nanos);
+            }
+        }
+        if (history != null && facts.idle() && ("ECONNRESET".equals(symbol) || "EPIPE".equals(symbol))) {
+            peerIdle.closedAfter(facts.remote(), history.idleMs()); // reset or closed by the peer after this idle time
+        }
+        Origin origin = originOf(thrown, k);
         Event event = new Event(Instant.ofEpochMilli(now), Event.SOCKET_ERROR,
-                errno == null ? null : errno.symbol(), errno == null ? null : errno.code(platform),
-                d.confidence(), d.cause(), site.op().label(), api.label(), thrown.getClass().getName(),
+                symbol, errno == null ? null : errno.code(platform),
+                d.confidence(), cause, site.op().label(), api.label(), thrown.getClass().getName(),
                 EventText.capped(thrown.getMessage()), facts.local(), facts.remote(),
-                Histories.render(d.diagnosis(), history, now, 0, facts.remote()),
-                Histories.render(d.hint(), history, now, 0, facts.remote()),
-                threadName(), callSite(thrown), history, null, tls);
+                Histories.render(diagnosis, history, now, 0, facts.remote()),
+                withKnob(k, Histories.render(hint, history, now, 0, facts.remote()), origin, facts.remote()),
+                threadName(), origin.site(), history, null, tls, origin.appSite(), origin.library(), after, nanos);
         enricher.enrich(thrown, event);
         if (r != null) {
             tracker.failed(r, errno == null ? null : errno.symbol(), now);
@@ -462,9 +562,24 @@ public final class Diagnostics implements Tracker.NoticeSink {
      * thread that runs JDK frames only (an async group or timer thread). For a synchronous failure
      * both stacks share the application's frames, so the walk only runs when the first finds none.
      */
-    private static String callSite(Throwable thrown) {
-        String frame = CallSite.of(thrown);
-        return frame != null ? frame : CallSite.ofCurrentThread();
+    private static Origin originOf(Throwable thrown, Knowledge k) {
+        String thread = Thread.currentThread().getName();
+        Origin origin = Origin.of(thrown.getStackTrace(), thread, k.libraries);
+        return origin.site() != null ? origin : origin.or(CallSite.originOfCurrentThread(k.libraries));
+    }
+
+    /** A consequence's text: {@code {after}}, {@code {after_ago}} and {@code {this}} filled. */
+    private static String followUp(String text, Event.After after, Throwable thrown) {
+        String message = thrown.getMessage();
+        String self = thrown.getClass().getSimpleName()
+                + (message == null ? "" : " (" + (message.length() > 80 ? message.substring(0, 80) + "..." : message) + ")");
+        return text.replace("{after}", after.name()).replace("{after_ago}", ago(after.agoMs()))
+                .replace("{this}", self);
+    }
+
+    /** {@code 3 ms}, {@code 1.2 s}. */
+    static String ago(long millis) {
+        return millis < 1000 ? millis + " ms" : Histories.seconds(millis);
     }
 
     public ConnectionRecord.AddressReader addressReader() {
@@ -496,7 +611,8 @@ public final class Diagnostics implements Tracker.NoticeSink {
         handleEvent(read, socket, null, Bridge.PEER_EOF, now, false);
         ConnectionRecord r = tracker.lookup(socket);
         if (r != null) {
-            eventOf(new Tracker.Notice("write_after_peer_close", Op.WRITE, r, null, 0));
+            eventOf(new Tracker.Notice("write_after_peer_close", Op.WRITE, r, null, 0), true);
+            eventOf(new Tracker.Notice("close_wait_leak", Op.CLOSE, r, null, 0), false);
         }
         sink.warmUp(diagnose(read, socket, null, thrown, TlsContext.of(thrown), false));
         TlsContext.ofCurrentThread();

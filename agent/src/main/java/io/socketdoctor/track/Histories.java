@@ -61,7 +61,7 @@ public final class Histories {
     }
 
     /** {@code 0.1 s}, {@code 300.0 s}. */
-    static String seconds(long millis) {
+    public static String seconds(long millis) {
         long tenths = (Math.max(0, millis) + 50) / 100;
         return (tenths / 10) + "." + (tenths % 10) + " s";
     }

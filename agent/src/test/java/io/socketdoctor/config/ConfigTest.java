@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ConfigTest {
 
     private static final String KNOWN_KEYS = "enrich, log, log.rate, events, events.max, events.mode, closewait.after, idle.after, prometheus,"
-            + " metrics.peers, install";
+            + " site.skip, metrics.peers, install";
     private static final String OFF = "Socket Doctor is off";
 
     private static Properties props(String... keyValues) {

@@ -119,4 +119,23 @@ class EventTextTest {
         assertFalse(line.contains("\n") || line.contains("\r"), line);
         assertTrue(line.contains("evil"), line);
     }
+
+    /** A consequence names its first failure; the application's frame and the library follow the site. */
+    @Test
+    void theLogLineOfAConsequenceNamesItsFirstFailureAndTheApplicationsFrame() {
+        Event e = new Event(TS, Event.SOCKET_ERROR, null, null, "exact", "closed_after_refused", "connect", "channel",
+                "java.nio.channels.ClosedChannelException", null, null, "127.0.0.1:9", DIAGNOSIS, HINT,
+                "HttpClient-1-Worker-0", "okhttp3.internal.Call.run(Call.kt:9)", null, null, null,
+                "com.acme.Main.main(Main.java:3)", "okhttp", new Event.After("ECONNREFUSED", "refused", 3, 1), 2);
+        assertEquals("[socket-doctor] closed_after_refused (no errno; follow-up of ECONNREFUSED 3 ms earlier) on"
+                + " connect channel -> 127.0.0.1:9: java.nio.channels.ClosedChannelException at"
+                + " okhttp3.internal.Call.run(Call.kt:9) from com.acme.Main.main(Main.java:3) [HttpClient-1-Worker-0, okhttp]"
+                + " -- " + DIAGNOSIS + " Hint: " + HINT, EventText.logLine(e));
+        Event epipe = new Event(TS, Event.SOCKET_ERROR, "EPIPE", 32, "exact", "broken_pipe_after_reset", "write",
+                "socket", "java.net.SocketException", "Broken pipe", null, null, DIAGNOSIS, HINT, "main", null, null, null,
+                null, null, null, new Event.After("ECONNRESET", "peer_reset_read", 1250, 1), 2);
+        assertTrue(EventText.logLine(epipe).startsWith(
+                "[socket-doctor] EPIPE (errno 32, broken_pipe_after_reset; follow-up of ECONNRESET 1.2 s earlier) on write"),
+                EventText.logLine(epipe));
+    }
 }

@@ -100,7 +100,7 @@ class JsonLineTest {
         Event e = new Event(b.ts(), b.type(), null, null, "exact", "closed_after_refused", "connect", "channel",
                 "java.nio.channels.ClosedChannelException", null, null, "127.0.0.1:1", "d.", "h.", "HttpClient-1-Worker-0",
                 null, null, null, null, "com.acme.Main.main(Main.java:9)", "jdk.httpclient",
-                new Event.After("ECONNREFUSED", "refused", 3), 0);
+                new Event.After("ECONNREFUSED", "refused", 3, 42), 0);
         Map<String, Object> json = Json.parseObject(JsonLine.format(e));
         assertEquals("ECONNREFUSED", json.get("after"));
         assertEquals("refused", json.get("after_cause"));
