@@ -47,8 +47,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
     private final Errno.Platform platform = Errno.Platform.current();
     /** The option's packages that are not the application's, beside the table's client libraries. */
     private final java.util.List<String> siteSkip;
-    private final Consequences consequences = new Consequences();
-    private final PeerIdle peerIdle = new PeerIdle();
+
     private final ThreadLocal<PerThread> perThread = new ThreadLocal<>() {
         @Override
         protected PerThread initialValue() {
@@ -131,6 +130,9 @@ public final class Diagnostics implements Tracker.NoticeSink {
         final java.util.Map<Integer, Errno> errnoByCode = new java.util.HashMap<>();
         /** The client libraries and site.skip, which every stack is read against. */
         final Origin.Libraries libraries;
+        /** What failures follow from, and the peers' idle timeouts seen: made here, off the start-up path. */
+        final Consequences consequences = new Consequences();
+        final PeerIdle peerIdle = new PeerIdle();
 
         Knowledge(ErrorTable table, Errno.Platform platform, java.util.List<String> siteSkip) {
             this.table = table;
@@ -404,7 +406,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
         Event.History history = r == null ? null : Histories.of(tracker.table(), r, now);
         String[] ends = r == null ? new String[2] : r.addresses(addressReader);
         if ("stale_connection".equals(notice.note())) {
-            peerIdle.closedAfter(ends[1], notice.figure()); // the peer closed it after this much idle time
+            k.peerIdle.closedAfter(ends[1], notice.figure()); // the peer closed it after this much idle time
         }
         // The tracker's thread runs no application code: the frames it kept of the connection tell the library.
         Origin origin = onAppThread ? CallSite.originOfCurrentThread(k.libraries)
@@ -451,7 +453,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
         if (hint.indexOf("{knob}") < 0) {
             return hint;
         }
-        long shortest = peerIdle.shortest(remote);
+        long shortest = k.peerIdle.shortest(remote);
         String sentence;
         if (shortest > 0) {
             sentence = k.table.knobText(origin.knob() != null ? "with-idle" : "idle-only")
@@ -517,7 +519,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
         String diagnosis = d.diagnosis();
         String hint = d.hint();
         Event.After after = null;
-        Consequences.Root root = consequences.rootOf(self, nanos);
+        Consequences.Root root = k.consequences.rootOf(self, nanos);
         if (root != null) {
             after = new Event.After(root.errno(), root.cause(), (nanos - root.nanos()) / 1_000_000L, root.nanos());
             String suffix = "_after_" + root.kind();
@@ -531,11 +533,11 @@ public final class Diagnostics implements Tracker.NoticeSink {
         } else {
             String kind = k.table.kindOf(symbol, cause);
             if (k.table.after(kind) != null) {
-                consequences.remember(self, symbol, cause, kind, nanos);
+                k.consequences.remember(self, symbol, cause, kind, nanos);
             }
         }
         if (history != null && facts.idle() && ("ECONNRESET".equals(symbol) || "EPIPE".equals(symbol))) {
-            peerIdle.closedAfter(facts.remote(), history.idleMs()); // reset or closed by the peer after this idle time
+            k.peerIdle.closedAfter(facts.remote(), history.idleMs()); // reset or closed by the peer after this idle time
         }
         Origin origin = originOf(thrown, k);
         Event event = new Event(Instant.ofEpochMilli(now), Event.SOCKET_ERROR,
