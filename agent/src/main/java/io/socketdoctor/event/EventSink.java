@@ -326,7 +326,8 @@ public final class EventSink implements AutoCloseable {
         if (wish <= 0) {
             return 0;
         }
-        long age = Math.max(0, System.currentTimeMillis() - head.ts().toEpochMilli()) * 1_000_000L;
+        // On the monotonic clock the event was stamped with (a wall clock can step, and has only ms).
+        long age = Math.max(0, System.nanoTime() - head.nanos());
         return Math.min(wish, MAX_HOLD_NANOS - age);
     }
 

@@ -13,6 +13,7 @@ import java.nio.file.Paths;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * The kernel's view of TCP connections on Linux, from {@code /proc/net/tcp} and {@code tcp6}:
@@ -44,6 +45,8 @@ public final class KernelTcp {
 
     private final Path procNet;
     private final Path selfFd;
+    /** The monotonic clock snapshots are stamped with, in ns: {@link System#nanoTime()} but in tests. */
+    private final LongSupplier clock;
 
     public KernelTcp() {
         this(Paths.get("/proc/net"), Paths.get("/proc/self/fd"));
@@ -53,8 +56,29 @@ public final class KernelTcp {
     }
 
     KernelTcp(Path procNet, Path selfFd) {
+        this(procNet, selfFd, SystemNanos.INSTANCE);
+    }
+
+    /** Tables read from {@code procNet}, snapshots stamped by {@code clock} (ns, monotonic): for tests. */
+    KernelTcp(Path procNet, Path selfFd, LongSupplier clock) {
         this.procNet = procNet;
         this.selfFd = selfFd;
+        this.clock = clock;
+    }
+
+    /** {@link System#nanoTime()}. A class, not a method reference: each of those spins a class at start-up. */
+    private static final class SystemNanos implements LongSupplier {
+        static final SystemNanos INSTANCE = new SystemNanos();
+
+        @Override
+        public long getAsLong() {
+            return System.nanoTime();
+        }
+    }
+
+    /** Now, on the clock {@link Snapshot#startedAt} is stamped with (ns, monotonic). */
+    long nanoTime() {
+        return clock.getAsLong();
     }
 
     /** Why the tables cannot be used, for one line on stderr and the status; null while they can. */
@@ -120,27 +144,35 @@ public final class KernelTcp {
     /**
      * Both tables as the kernel shows them now, to look several connections up in one read: each
      * read costs the kernel a walk of its whole TCP hash (milliseconds even when nearly empty).
-     * Null when unknown (no /proc, or a table larger than we read).
+     * Null when unknown (no /proc, or a table larger than we read). Stamped before the first
+     * table is opened: see {@link Snapshot#startedAt}.
      */
     public Snapshot snapshot() {
+        long startedAt = clock.getAsLong();
         byte[] tcp = table("tcp");
         byte[] tcp6 = tcp == null ? null : table("tcp6");
-        return tcp == null || tcp6 == null ? null : new Snapshot(tcp, tcp6, System.nanoTime());
+        return tcp == null || tcp6 == null ? null : new Snapshot(tcp, tcp6, startedAt);
     }
 
     /**
-     * The raw tables at one moment ({@link #takenAt} in System.nanoTime), with each row's place
-     * indexed by its "local remote" columns as it is taken: one pass over the table per read,
-     * then a look-up is a probe or two. Scanning the table per look-up cost a millisecond per
-     * event on a host with 10 000 sockets, where one read serves hundreds of events.
+     * The raw tables as one read saw them, with each row's place indexed by its "local remote"
+     * columns as it is taken: one pass over the table per read, then a look-up is a probe or two.
+     * Scanning the table per look-up cost a millisecond per event on a host with 10 000 sockets,
+     * where one read serves hundreds of events.
      */
     public static final class Snapshot {
         private final RowIndex[] tables;
-        public final long takenAt;
+        /**
+         * When the read began (System.nanoTime, or the clock the KernelTcp was given), before
+         * {@code /proc} was opened. A read walks the kernel's hash for milliseconds: a row may be
+         * copied before a failure that happens while the rest is read, so only a read that began
+         * after a failure tells its state; when the read ended says nothing.
+         */
+        public final long startedAt;
 
-        Snapshot(byte[] tcp, byte[] tcp6, long takenAt) {
+        Snapshot(byte[] tcp, byte[] tcp6, long startedAt) {
             this.tables = new RowIndex[] {new RowIndex(tcp), new RowIndex(tcp6)};
-            this.takenAt = takenAt;
+            this.startedAt = startedAt;
         }
 
         /** The row of {@code local -> remote}, {@link #GONE} if the kernel had none, null if unknown. */
