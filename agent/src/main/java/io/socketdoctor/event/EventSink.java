@@ -218,8 +218,8 @@ public final class EventSink implements AutoCloseable {
         for (Listener listener : listeners) {
             listener.getClass(); // loads the list's iterator class now, not at the first real event
         }
-        decorator.decorate(event);
-        decorator.holdNanos(event);
+        // Not the decorator: it runs on the writer thread only, and a warm-up read of /proc would spend
+        // its read budget (20 x the read's CPU, class loading included) just before real failures come.
         try {
             // Loaded by the queue's lock on its first contention.
             Class.forName("java.util.concurrent.locks.AbstractQueuedSynchronizer$ExclusiveNode");
