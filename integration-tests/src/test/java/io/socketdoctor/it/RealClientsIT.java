@@ -50,6 +50,7 @@ class RealClientsIT {
         s.put("netty-nio-reset", "ECONNRESET");
         s.put("tls-reset", "ECONNRESET");
         s.put("tls-close", null);
+        s.put("channel-reset-then-closed", "ECONNRESET");
         return s;
     }
 
@@ -87,6 +88,7 @@ class RealClientsIT {
             assertFalse(errors.isEmpty(), () -> "no socket_error with " + errno + ": " + with.events().all()
                     + "\n" + with.result().describe());
         }
+        DiagnosisTruth.check(scenario, with.events(), with.result());
     }
 
     /** One scenario's run with the agent: what the program printed, and the events the agent wrote. */

@@ -32,6 +32,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ import okhttp3.Response;
  * {@code okhttp-refused}, {@code okhttp-reset}, {@code okhttp-stale},
  * {@code okhttp-close-wait[=SECONDS]} (idle that long with four pooled connections in CLOSE_WAIT;
  * 3 s when not given), {@code netty-nio-refused}, {@code netty-nio-reset}, {@code tls-reset},
- * {@code tls-close}. The servers are daemon threads whose every accept and read has a timeout;
+ * {@code tls-close}, {@code channel-reset-then-closed}. The servers are daemon threads whose every accept and read has a timeout;
  * every client call has one too.
  */
 public final class RealClientsProbe {
@@ -98,6 +99,7 @@ public final class RealClientsProbe {
                 case "netty-nio-reset" -> nettyNioReset();
                 case "tls-reset" -> tlsReset();
                 case "tls-close" -> tlsClose();
+                case "channel-reset-then-closed" -> channelResetThenClosed();
                 default -> throw new IllegalArgumentException("unknown scenario " + arg);
             };
             System.out.println(scenario + ": " + seen.replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:PORT"));
@@ -665,6 +667,45 @@ public final class RealClientsProbe {
     private static int closedPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
             return s.getLocalPort();
+        }
+    }
+
+    // ---------------------------------------------------------------- a consequence, and a stranger
+
+    /**
+     * What a client library does with a SocketChannel: the read fails with a reset, the library
+     * closes the channel, and its writer thread, which did not know yet, writes to it
+     * (ClosedChannelException: a consequence of the reset). Then an unrelated channel that the
+     * code closed itself, without any failure, is written to: its own story, never linked.
+     */
+    private static String channelResetThenClosed() throws Exception {
+        StringBuilder seen = new StringBuilder();
+        try (Server server = new Server("probe-server-reset", RealClientsProbe::resetAfterRequest)) {
+            java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(new InetSocketAddress(LOOPBACK, server.port()));
+            channel.write(ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+            try {
+                channel.read(ByteBuffer.allocate(64));
+                seen.append("read returned");
+            } catch (IOException e) {
+                seen.append(caught("reset", e));
+            }
+            channel.close(); // the library's error path
+            Thread writer = new Thread(() -> seen.append(" / ").append(writeTo(channel)), "probe-library-writer");
+            writer.start();
+            writer.join(TIMEOUT_MS);
+            java.nio.channels.SocketChannel stranger = java.nio.channels.SocketChannel.open(new InetSocketAddress(LOOPBACK, server.port()));
+            stranger.close();
+            seen.append(" / ").append(writeTo(stranger));
+        }
+        return seen.toString();
+    }
+
+    private static String writeTo(java.nio.channels.SocketChannel channel) {
+        try {
+            channel.write(ByteBuffer.wrap(new byte[] {1}));
+            return "wrote";
+        } catch (IOException e) {
+            return caught("write", e);
         }
     }
 
