@@ -27,7 +27,7 @@ public final class Bridge {
     public static final int LAST_WRITE = 2;
     public static final int FLAGS = 3;
     public static final int SLOT_WIDTH = 4;
-    /** {@code connections[CLOCK]} holds the agent's coarse clock (epoch ms, ticked every 100 ms). */
+    /** {@code connections[CLOCK]} holds the agent's coarse clock (its history clock in ms, ticked every 100 ms). */
     public static final int CLOCK = 0;
     /** Slots start after a header of one slot's width. */
     public static final int FIRST_SLOT = SLOT_WIDTH;

@@ -334,7 +334,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
             if (event == Bridge.WRITE_WARNING && TlsContext.INTERNAL.equals(TlsContext.ofCurrentThread())) {
                 return; // the TLS layer's alert or close_notify after the peer left, not the application's write
             }
-            handleEvent(site, connection, detail, event, System.currentTimeMillis(), true);
+            handleEvent(site, connection, detail, event, tracker.now(), true);
         } catch (Throwable failure) {
             fail(failure);
         } finally {
@@ -400,7 +400,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
     }
 
     private Event eventOf(Tracker.Notice notice, boolean onAppThread) {
-        long now = System.currentTimeMillis();
+        long now = tracker.now(); // the histories' clock: the history below is compared with it
         Knowledge k = knowledge();
         ConnectionRecord r = notice.record();
         Event.History history = r == null ? null : Histories.of(tracker.table(), r, now);
@@ -488,7 +488,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
     }
 
     private Event diagnose(HookSite site, Object self, Object detail, Throwable thrown, String tls, boolean emit) {
-        long now = System.currentTimeMillis();
+        long now = tracker.now(); // the histories' clock (see Tracker.now)
         Api api = apiOf(site, detail);
         Facts facts = ConnectionFacts.of(self, detail, site);
         ConnectionRecord r = tracker.lookup(self);
@@ -608,7 +608,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
         Socket socket = new Socket();
         tracker.warmUpWith(socket);
         HookSite read = HookSites.ALL.get(0);
-        long now = System.currentTimeMillis();
+        long now = tracker.now();
         tracker.onEvent(socket, read.api(), Op.CONNECT, Bridge.OPENED, "127.0.0.1:1", "127.0.0.1:2", StackSite.INSTANCE, now);
         handleEvent(read, socket, null, Bridge.PEER_EOF, now, false);
         ConnectionRecord r = tracker.lookup(socket);

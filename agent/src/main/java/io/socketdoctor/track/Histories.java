@@ -9,33 +9,49 @@ public final class Histories {
     private Histories() {
     }
 
-    /** The history of {@code r} at {@code now} (epoch ms). */
+    /**
+     * The history of {@code r} at {@code now}, a time of the tracker's clock ({@link Tracker#now()}),
+     * which every stamp of the record comes from. In the order things happened, by construction:
+     * reads and writes carry the coarse clock's value (the tick before them, or one more tick
+     * behind on a thread that had not seen the last tick yet), which may be earlier than the exact
+     * time of the open, so no stamp is shown before the open and none after {@code now}.
+     */
     public static Event.History of(ConnectionTable table, ConnectionRecord r, long now) {
-        long lastRead = table.lastRead(r);
-        long lastWrite = table.lastWrite(r);
-        long lastIo = Math.max(r.openedAt, Math.max(lastRead, lastWrite));
+        long openedAt = r.openedAt;
+        long lastRead = notBefore(table.lastRead(r), openedAt);
+        long lastWrite = notBefore(table.lastWrite(r), openedAt);
+        long eofAt = notBefore(r.eofAt, openedAt);
+        long resetAt = notBefore(r.resetAt, openedAt);
+        now = Math.max(Math.max(now, openedAt), Math.max(Math.max(lastRead, lastWrite), Math.max(eofAt, resetAt)));
+        long lastIo = Math.max(openedAt, Math.max(lastRead, lastWrite));
         StringBuilder s = new StringBuilder(160);
         s.append(r.direction == ConnectionStats.Direction.SERVER ? "accepted " : "connected ")
-         .append(seconds(now - r.openedAt)).append(" ago");
+         .append(seconds(now - openedAt)).append(" ago");
         s.append(", last read ").append(lastRead == 0 ? "never" : seconds(now - lastRead) + " ago");
         s.append(", last write ").append(lastWrite == 0 ? "never" : seconds(now - lastWrite) + " ago");
-        if (r.eofAt != 0) {
-            s.append(", peer closed (EOF read) ").append(seconds(now - r.eofAt)).append(" ago");
-            String site = r.eofSite();
-            if (site != null) {
-                s.append(" at ").append(site);
+        String eofSite = r.eofSite();
+        if (eofAt != 0) {
+            s.append(", peer closed (EOF read) ").append(seconds(now - eofAt)).append(" ago");
+            if (eofSite != null) {
+                s.append(" at ").append(eofSite);
             }
         }
-        if (r.resetAt != 0) {
-            s.append(", ").append(r.resetErrno == null ? "failure" : r.resetErrno).append(' ')
-             .append(seconds(now - r.resetAt)).append(" ago");
+        String resetErrno = r.resetErrno;
+        if (resetAt != 0) {
+            s.append(", ").append(resetErrno == null ? "failure" : resetErrno).append(' ')
+             .append(seconds(now - resetAt)).append(" ago");
         }
         if (r.outputShutdown) {
             s.append(", this side shut down output");
         }
-        return new Event.History(Math.max(0, now - r.openedAt), Math.max(0, now - lastIo), s.toString(),
-                r.eofAt == 0 ? null : Instant.ofEpochMilli(r.eofAt), r.eofSite(),
-                r.resetAt == 0 ? null : Instant.ofEpochMilli(r.resetAt), r.resetErrno);
+        return new Event.History(now - openedAt, now - lastIo, s.toString(),
+                eofAt == 0 ? null : Instant.ofEpochMilli(eofAt), eofSite,
+                resetAt == 0 ? null : Instant.ofEpochMilli(resetAt), resetErrno);
+    }
+
+    /** A stamp (0: none) shown no earlier than the open it followed. */
+    private static long notBefore(long stamp, long openedAt) {
+        return stamp == 0 ? 0 : Math.max(stamp, openedAt);
     }
 
     /**

@@ -38,6 +38,7 @@ public final class Tracker implements AutoCloseable {
     private final ConnectionStats stats;
     private final KernelTcp kernel;
     private final Config config;
+    private final AgentClock clock;
     private final Thread thread;
     private NoticeSink sink;
     private Runnable agentThreadMarker;
@@ -50,10 +51,16 @@ public final class Tracker implements AutoCloseable {
     private int lastCloseWaitCensus;
 
     public Tracker(ConnectionTable table, ConnectionStats stats, KernelTcp kernel, Config config) {
+        this(table, stats, kernel, config, AgentClock.monotonic());
+    }
+
+    /** A tracker on {@code clock} (a test's fake clock; else {@link AgentClock#monotonic()}). */
+    public Tracker(ConnectionTable table, ConnectionStats stats, KernelTcp kernel, Config config, AgentClock clock) {
         this.table = table;
         this.stats = stats;
         this.kernel = kernel;
         this.config = config;
+        this.clock = clock;
         this.thread = new Thread(new Loop(), "socket-doctor-tracker");
         this.thread.setDaemon(true);
     }
@@ -81,8 +88,16 @@ public final class Tracker implements AutoCloseable {
         this.sink = sink;
         this.addresses = addresses;
         this.agentThreadMarker = agentThreadMarker;
-        table.tick(System.currentTimeMillis());
+        table.tick(clock.millis());
         thread.start();
+    }
+
+    /**
+     * Now on the histories' one clock (see {@link AgentClock}): the time to pass as {@code now}
+     * to {@link #onEvent}, {@link #failed} and {@link Histories#of}, whose stamps it is compared with.
+     */
+    public long now() {
+        return clock.millis();
     }
 
     /**
@@ -243,10 +258,10 @@ public final class Tracker implements AutoCloseable {
     private void run() {
         agentThreadMarker.run();
         long nextSweep = 0;
-        long nextCensus = System.currentTimeMillis() + CENSUS_MILLIS;
+        long nextCensus = clock.millis() + CENSUS_MILLIS;
         while (running) {
             try {
-                long now = System.currentTimeMillis();
+                long now = clock.millis();
                 table.tick(now);
                 for (Runnable task : onTick) {
                     try {
