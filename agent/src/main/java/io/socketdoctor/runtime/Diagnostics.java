@@ -388,7 +388,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
         String[] ends = r == null ? new String[2] : r.addresses(addressReader);
         ErrorTable.Note note = knowledge().table.note(notice.note());
         return new Event(Instant.ofEpochMilli(now), notice.note(), null, null, null, notice.note(),
-                notice.op().label(), r == null ? null : r.api.label(), null, null,
+                notice.op().label(), r == null ? null : r.api().label(), null, null,
                 ends[0], ends[1],
                 Histories.render(note.diagnosis(), history, now, notice.figure(), ends[1]),
                 Histories.render(note.hint(), history, now, notice.figure(), ends[1]),

@@ -17,6 +17,19 @@ public final class Tracker implements AutoCloseable {
     private static final long TICK_MILLIS = 100;
     private static final long SWEEP_MILLIS = 1000;
     private static final long CENSUS_MILLIS = 10_000;
+    /**
+     * The budget of call sites captured, for opens and for EOFs each: a bucket of
+     * {@value #SITE_BURST} captures, refilled by {@value #SITES_PER_TICK} at every tick (100 ms).
+     * A site is a Throwable's bare stack (about 0.6 KB and a microsecond; resolved on the tracker's
+     * thread only for the connections that outlive a sweep). A program that opens a pool of
+     * connections at once, or opens and reads EOF on a few a second, has every site; under churn
+     * the rest go without (null), so a connection costs its thread about one object, the record,
+     * whatever the rate.
+     */
+    static final int SITE_BURST = 32;
+    static final int SITES_PER_TICK = 2;
+    /** Distinct site texts shared between records (a pool opens all its connections from one place). */
+    private static final int MAX_SHARED_SITES = 1024;
     /** "Moments after accept", for the reset-while-queued diagnosis. */
     private static final long FRESH_ACCEPT_MILLIS = 2000;
 
@@ -49,6 +62,13 @@ public final class Tracker implements AutoCloseable {
     private final java.util.concurrent.CopyOnWriteArrayList<Runnable> onTick =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private int lastCloseWaitCensus;
+    /** Site captures left (see {@link #SITE_BURST}); refilled by the tracker's thread. */
+    private final java.util.concurrent.atomic.AtomicInteger openSites =
+            new java.util.concurrent.atomic.AtomicInteger(SITE_BURST);
+    private final java.util.concurrent.atomic.AtomicInteger eofSites =
+            new java.util.concurrent.atomic.AtomicInteger(SITE_BURST);
+    /** Site texts by themselves, so that records opened at one place share one string; tracker thread only. */
+    private final Map<String, String> sharedSites = new java.util.HashMap<>();
 
     public Tracker(ConnectionTable table, ConnectionStats stats, KernelTcp kernel, Config config) {
         this(table, stats, kernel, config, AgentClock.monotonic());
@@ -130,15 +150,19 @@ public final class Tracker implements AutoCloseable {
                 ConnectionStats.Direction direction = op == Op.ACCEPT
                         ? ConnectionStats.Direction.SERVER : ConnectionStats.Direction.CLIENT;
                 statsFor(connection).opened(api, direction);
-                if (table.register(connection, api, direction, now, local, remote) == null) {
+                ConnectionRecord r = table.register(connection, api, direction, now, local, remote,
+                        Thread.currentThread().getName());
+                if (r == null) {
                     statsFor(connection).untracked();
+                } else if (take(openSites)) {
+                    r.openSite = callSite.capture();
                 }
                 return null;
             }
             case Bridge.CLOSED -> {
                 ConnectionRecord r = table.remove(connection);
                 if (r != null) {
-                    statsFor(connection).closed(r.api);
+                    statsFor(connection).closed(r.api());
                 }
                 return null;
             }
@@ -146,9 +170,9 @@ public final class Tracker implements AutoCloseable {
                 ConnectionRecord r = table.lookup(connection);
                 if (r != null) {
                     if (event == Bridge.SHUTDOWN_OUTPUT) {
-                        r.outputShutdown = true;
+                        r.rare().outputShutdown = true;
                     } else {
-                        r.inputShutdown = true;
+                        r.rare().inputShutdown = true;
                     }
                 }
                 return null;
@@ -196,14 +220,31 @@ public final class Tracker implements AutoCloseable {
         long quietSince = Math.max(r.openedAt, lastRead);
         // How long the connection sat unused before the exchange that ended in this EOF.
         long quiet = (lastWrite > quietSince ? lastWrite : now) - quietSince;
-        r.eofSite = callSite.capture();
-        r.eofAt = now;
-        counts.peerEof(r.api);
+        boolean stale = quiet >= config.idleAfterMillis();
+        // A stale connection is reported now, with its site: that one is never left to the budget.
+        r.eofSite = stale || take(eofSites) ? callSite.capture() : null;
+        r.eofAt = Math.max(now, r.openedAt);
+        counts.peerEof(r.api());
         table.warnOnWrite(r, true);
-        if (quiet >= config.idleAfterMillis()) {
+        if (stale) {
             return new Notice("stale_connection", Op.READ, r, r.eofSite(), quiet);
         }
         return null;
+    }
+
+    /** One site capture from {@code budget}, if any is left in this tick: no lock, no allocation. */
+    private static boolean take(java.util.concurrent.atomic.AtomicInteger budget) {
+        return budget.get() > 0 && budget.getAndDecrement() > 0;
+    }
+
+    /** Adds this tick's captures to {@code budget}, up to the burst (tracker thread; bounded retries). */
+    private static void refill(java.util.concurrent.atomic.AtomicInteger budget) {
+        for (int attempt = 0; attempt < 4; attempt++) {
+            int left = budget.get();
+            if (budget.compareAndSet(left, Math.min(SITE_BURST, Math.max(left, 0) + SITES_PER_TICK))) {
+                return;
+            }
+        }
     }
 
     /** A write on a connection whose peer closed or reset it: one warning per connection and kind. */
@@ -212,14 +253,16 @@ public final class Tracker implements AutoCloseable {
             return null;
         }
         Notice notice = null;
-        if (r.resetAt != 0 && !r.warnedReset) {
-            r.warnedReset = true;
+        ConnectionRecord.Rare rare = r.rareIfAny();
+        boolean reset = rare != null && rare.resetAt != 0;
+        if (reset && !rare.warnedReset) {
+            rare.warnedReset = true;
             notice = new Notice("write_after_reset", Op.WRITE, r, callSite.get(), 0);
-        } else if (r.resetAt == 0 && r.eofAt != 0 && !r.warnedPeerClose) {
+        } else if (!reset && r.eofAt != 0 && !r.warnedPeerClose) {
             r.warnedPeerClose = true;
             notice = new Notice("write_after_peer_close", Op.WRITE, r, callSite.get(), 0);
         }
-        boolean more = (r.resetAt != 0 && !r.warnedReset) || (r.resetAt == 0 && r.eofAt != 0 && !r.warnedPeerClose);
+        boolean more = (reset && !rare.warnedReset) || (!reset && r.eofAt != 0 && !r.warnedPeerClose);
         table.warnOnWrite(r, more);
         return notice;
     }
@@ -229,11 +272,12 @@ public final class Tracker implements AutoCloseable {
         if (r == null || errno == null) {
             return;
         }
-        if (r.resetAt == 0 && (errno.equals("ECONNRESET") || errno.equals("EPIPE") || errno.equals("ETIMEDOUT")
+        if (r.resetAt() == 0 && (errno.equals("ECONNRESET") || errno.equals("EPIPE") || errno.equals("ETIMEDOUT")
                 || errno.equals("ECONNABORTED"))) {
-            r.resetErrno = errno;
-            r.resetAt = now;
-            table.warnOnWrite(r, !r.warnedReset);
+            ConnectionRecord.Rare rare = r.rare();
+            rare.resetErrno = errno;
+            rare.resetAt = Math.max(now, r.openedAt);
+            table.warnOnWrite(r, !rare.warnedReset);
         }
     }
 
@@ -243,7 +287,7 @@ public final class Tracker implements AutoCloseable {
 
     /** A connection that was accepted moments ago and has had nothing read from it. */
     public boolean freshAccept(ConnectionRecord r, long now) {
-        return r != null && r.direction == ConnectionStats.Direction.SERVER
+        return r != null && r.direction() == ConnectionStats.Direction.SERVER
                 && now - r.openedAt <= FRESH_ACCEPT_MILLIS && table.lastRead(r) == 0;
     }
 
@@ -263,6 +307,8 @@ public final class Tracker implements AutoCloseable {
             try {
                 long now = clock.millis();
                 table.tick(now);
+                refill(openSites);
+                refill(eofSites);
                 for (Runnable task : onTick) {
                     try {
                         task.run();
@@ -292,8 +338,10 @@ public final class Tracker implements AutoCloseable {
         KernelTcp.Snapshot kernelNow = null; // one read of /proc for all the leaks of this round
         boolean read = false;
         for (ConnectionRecord r : live) {
+            // Still open: resolve the sites now and drop the stacks they kept.
+            share(r.openSite);
             if (r.eofAt != 0) {
-                r.eofSite(); // still open after its EOF: resolve the site now and drop the stack it kept
+                share(r.eofSite);
             }
             if (r.eofAt == 0 || r.leakChecked || now - r.eofAt < config.closeWaitAfterMillis()) {
                 continue;
@@ -310,6 +358,23 @@ public final class Tracker implements AutoCloseable {
                 stats.closeWaitLeak();
                 sink.notice(new Notice("close_wait_leak", Op.CLOSE, r, r.eofSite(), 0));
             }
+        }
+    }
+
+    /** Resolves {@code site} and makes it share its text with the records opened at the same place. */
+    private void share(CapturedSite site) {
+        if (site == null || site.resolved()) {
+            return;
+        }
+        String text = site.text();
+        if (text == null) {
+            return;
+        }
+        String shared = sharedSites.get(text);
+        if (shared != null) {
+            site.share(shared);
+        } else if (sharedSites.size() < MAX_SHARED_SITES) {
+            sharedSites.put(text, text);
         }
     }
 
