@@ -387,7 +387,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
         Event.History history = r == null ? null : Histories.of(tracker.table(), r, now);
         String[] ends = r == null ? new String[2] : r.addresses(addressReader);
         ErrorTable.Note note = knowledge().table.note(notice.note());
-        return new Event(Instant.ofEpochMilli(now), notice.note(), null, null, null, notice.note(),
+        return new Event(Instant.ofEpochMilli(now), notice.type(), null, null, null, notice.note(),
                 notice.op().label(), r == null ? null : r.api().label(), null, null,
                 ends[0], ends[1],
                 Histories.render(note.diagnosis(), history, now, notice.figure(), ends[1]),

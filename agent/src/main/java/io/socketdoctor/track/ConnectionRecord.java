@@ -48,6 +48,10 @@ public final class ConnectionRecord extends WeakReference<Object> {
         volatile boolean warnedReset;
         volatile boolean outputShutdown;
         volatile boolean inputShutdown;
+        /** Both ends as the census compares them (see {@link KernelTcp#pairKey}); "" where they cannot be. */
+        String procKey;
+        /** When the census first saw it in CLOSE_WAIT, on the tracker's clock (0: not in CLOSE_WAIT). Tracker thread only. */
+        long closeWaitSince;
     }
 
     ConnectionRecord(Object owner, int hash, Api api, ConnectionStats.Direction direction, long openedAt,

@@ -36,10 +36,18 @@ public final class Tracker implements AutoCloseable {
     /**
      * Something worth an event that is not an exception: the note's id and the connection.
      *
+     * @param type   the event's type: the note's id, or the kind the note is a case of ({@code close_wait_leak}
+     *               for {@code close_wait_leak_unread})
      * @param figure the number the note's text shows: the socket count as {@code {count}}
-     *               (census), the quiet period in ms as {@code {quiet}} (stale connection)
+     *               (census), a period in ms as {@code {quiet}} (the quiet period of a stale connection,
+     *               the time a connection has been seen in CLOSE_WAIT)
      */
-    public record Notice(String note, Op op, ConnectionRecord record, String site, long figure) {
+    public record Notice(String type, String note, Op op, ConnectionRecord record, String site, long figure) {
+
+        /** A notice whose event type is its note's id. */
+        public Notice(String note, Op op, ConnectionRecord record, String site, long figure) {
+            this(note, note, op, record, site, figure);
+        }
     }
 
     /** Receives the notices the tracker's own thread finds (leaks, census). */
@@ -105,11 +113,16 @@ public final class Tracker implements AutoCloseable {
     }
 
     public void start(NoticeSink sink, ConnectionRecord.AddressReader addresses, Runnable agentThreadMarker) {
+        wire(sink, addresses, agentThreadMarker);
+        table.tick(clock.millis());
+        thread.start();
+    }
+
+    /** Where notices go and how addresses are read, without starting the thread (the tests drive it). */
+    void wire(NoticeSink sink, ConnectionRecord.AddressReader addresses, Runnable agentThreadMarker) {
         this.sink = sink;
         this.addresses = addresses;
         this.agentThreadMarker = agentThreadMarker;
-        table.tick(clock.millis());
-        thread.start();
     }
 
     /**
@@ -302,7 +315,8 @@ public final class Tracker implements AutoCloseable {
     private void run() {
         agentThreadMarker.run();
         long nextSweep = 0;
-        long nextCensus = clock.millis() + CENSUS_MILLIS;
+        long censusMillis = censusMillis(config.closeWaitAfterMillis());
+        long nextCensus = clock.millis() + censusMillis;
         while (running) {
             try {
                 long now = clock.millis();
@@ -321,8 +335,8 @@ public final class Tracker implements AutoCloseable {
                     findLeaks(table.sweep(), now);
                 }
                 if (now >= nextCensus) {
-                    nextCensus = now + CENSUS_MILLIS;
-                    census();
+                    nextCensus = now + censusMillis;
+                    census(table.sweep(), now);
                 }
                 Thread.sleep(TICK_MILLIS);
             } catch (InterruptedException e) {
@@ -378,16 +392,75 @@ public final class Tracker implements AutoCloseable {
         }
     }
 
-    /** Leaks in code paths that never read the EOF show only in the kernel: report the count when it rises. */
-    private void census() {
-        int closeWait = kernel.closeWaitCount();
-        if (closeWait < 0) {
+    /**
+     * How often the census reads the kernel's tables: every 10 s, or every {@code closewait.after}
+     * when that is shorter (at least every second), so a leak is reported within about
+     * {@code closewait.after} plus one interval.
+     */
+    static long censusMillis(long closeWaitAfterMillis) {
+        return Math.max(1000, Math.min(CENSUS_MILLIS, closeWaitAfterMillis));
+    }
+
+    /**
+     * Leaks in code paths that never read the EOF (a pool holding connections the server closed)
+     * show only in the kernel. One read of the tables serves all: this process's sockets in
+     * CLOSE_WAIT are matched to the tracked connections by both ends (read and kept in the record,
+     * on this thread, only when some socket is in CLOSE_WAIT at all). A connection seen in
+     * CLOSE_WAIT for {@code closewait.after} is reported once, by name; one that read its EOF is
+     * the EOF path's (see {@link #findLeaks}). The sockets no record explains are reported as a
+     * count when it rises.
+     */
+    void census(List<ConnectionRecord> live, long now) {
+        KernelTcp.CloseWaitRows rows = kernel.closeWaitRows();
+        if (rows == null) {
             return; // unknown this time: neither a rise nor a fall
         }
-        if (closeWait > lastCloseWaitCensus) {
-            sink.notice(new Notice("close_wait_census", Op.CLOSE, null, null, closeWait));
+        int unexplained = rows.count();
+        for (ConnectionRecord r : live) {
+            ConnectionRecord.Rare rare = rows.count() == 0 ? r.rareIfAny() : r.rare();
+            if (rare == null) {
+                continue;
+            }
+            String key = rows.count() == 0 ? null : procKey(r, rare);
+            if (key == null || !rows.pairs().contains(key)) {
+                rare.closeWaitSince = 0;
+                continue;
+            }
+            unexplained--;
+            if (r.leakChecked || r.eofAt != 0) {
+                continue; // reported already, or the EOF path's
+            }
+            if (rare.closeWaitSince == 0) {
+                rare.closeWaitSince = now;
+            }
+            long inCloseWait = now - rare.closeWaitSince;
+            if (inCloseWait >= config.closeWaitAfterMillis()) {
+                r.leakChecked = true;
+                share(r.openSite);
+                stats.closeWaitLeak();
+                sink.notice(new Notice("close_wait_leak", "close_wait_leak_unread", Op.CLOSE, r, r.openSite(),
+                        inCloseWait));
+            }
         }
-        lastCloseWaitCensus = closeWait;
+        unexplained = Math.max(0, unexplained);
+        if (unexplained > lastCloseWaitCensus) {
+            sink.notice(new Notice("close_wait_census", Op.CLOSE, null, null, unexplained));
+        }
+        lastCloseWaitCensus = unexplained;
+    }
+
+    /** Both ends of {@code r} as the census compares them: read once (a getsockname and a getpeername), then kept. */
+    private String procKey(ConnectionRecord r, ConnectionRecord.Rare rare) {
+        String key = rare.procKey;
+        if (key == null) {
+            String[] ends = r.addresses(addresses);
+            key = KernelTcp.pairKey(ends[0], ends[1]);
+            if (key == null) {
+                key = "";
+            }
+            rare.procKey = key;
+        }
+        return key.isEmpty() ? null : key;
     }
 
     @Override

@@ -31,6 +31,7 @@ public final class Probe {
             case "first-error" -> firstError();
             case "churn" -> churn(Integer.parseInt(args[1]));
             case "churn-alloc" -> churnAlloc(Integer.parseInt(args[1]));
+            case "pooled-close-wait" -> pooledCloseWait(Integer.parseInt(args[1]), Long.parseLong(args[2]));
             case "resets" -> resets(Integer.parseInt(args[1]), Long.parseLong(args[2]));
             case "refused-until-diagnosed" -> refusedUntilDiagnosed(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
@@ -282,6 +283,45 @@ public final class Probe {
             } catch (IOException e) {
                 System.out.println("echo failed: " + e);
             }
+        }
+    }
+
+    /**
+     * A client pool whose server closes every connection while the pool never reads: {@code count}
+     * connections opened by the thread "pool-opener" in {@link #openPooled}, closed by the server
+     * side, then kept open (never read, never closed) for {@code holdMillis}, so each sits in
+     * CLOSE_WAIT. Prints each connection's local address.
+     */
+    private static void pooledCloseWait(int count, long holdMillis) throws Exception {
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        java.util.List<Socket> pool = new java.util.ArrayList<>();
+        try (ServerSocket server = new ServerSocket(0, 50, loopback)) {
+            Thread opener = new Thread(() -> openPooled(pool, new InetSocketAddress(loopback, server.getLocalPort()), count),
+                    "pool-opener");
+            opener.start();
+            opener.join(30_000);
+            server.setSoTimeout(10_000);
+            for (int i = 0; i < pool.size(); i++) {
+                server.accept().close(); // the server's idle timeout: FIN, and the pool does not notice
+            }
+            for (Socket s : pool) {
+                System.out.println("pooled local=127.0.0.1:" + s.getLocalPort() + " remote=127.0.0.1:" + server.getLocalPort());
+            }
+            System.out.flush();
+            Thread.sleep(holdMillis);
+        }
+        java.lang.ref.Reference.reachabilityFence(pool);
+    }
+
+    private static void openPooled(java.util.List<Socket> pool, InetSocketAddress server, int count) {
+        try {
+            for (int i = 0; i < count; i++) {
+                Socket s = new Socket();
+                s.connect(server, 5_000);
+                pool.add(s);
+            }
+        } catch (IOException e) {
+            System.out.println("pool open failed: " + e);
         }
     }
 
