@@ -23,7 +23,7 @@ public enum Option {
             "the permissions a new events file (and its rotated .1) gets, whatever the JVM's umask; an existing file"
                     + " keeps its own"),
     CLOSEWAIT_AFTER("closewait.after", "a duration such as 30s, 500ms or 5m", "30s",
-            "report a connection whose peer closed (EOF read) but which is still open after this long"),
+            "report a connection whose peer closed it (EOF read, or seen in CLOSE_WAIT) but which is still open after this long"),
     IDLE_AFTER("idle.after", "a duration such as 30s, 500ms or 5m", "30s",
             "a connection without I/O for this long counts as idle in diagnoses (reset after idle, stale EOF)"),
     PROMETHEUS("prometheus", "[host:]port, e.g. 9404, 127.0.0.1:9404 or 0.0.0.0:9404", "",

@@ -412,8 +412,8 @@ public final class Diagnostics implements Tracker.NoticeSink {
         Origin origin = onAppThread ? CallSite.originOfCurrentThread(k.libraries)
                 : originOfSites(k, notice.site(), history == null ? null : history.openSite());
         ErrorTable.Note note = k.table.note(notice.note());
-        return new Event(Instant.ofEpochMilli(now), notice.note(), null, null, null, notice.note(),
-                notice.op().label(), r == null ? null : r.api.label(), null, null,
+        return new Event(Instant.ofEpochMilli(now), notice.type(), null, null, null, notice.note(),
+                notice.op().label(), r == null ? null : r.api().label(), null, null,
                 ends[0], ends[1],
                 Histories.render(note.diagnosis(), history, now, notice.figure(), ends[1]),
                 withKnob(k, Histories.render(note.hint(), history, now, notice.figure(), ends[1]), origin, ends[1]),

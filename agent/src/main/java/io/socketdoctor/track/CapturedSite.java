@@ -29,6 +29,18 @@ public final class CapturedSite {
         return site;
     }
 
+    /** Whether the text is known (no stack kept any longer). */
+    boolean resolved() {
+        return text != null || stack == null;
+    }
+
+    /** The same text as this site's, as one string kept for many sites. */
+    void share(String same) {
+        if (same.equals(text)) {
+            text = same;
+        }
+    }
+
     /** The site as text, resolved on first use; null if it has none. */
     public String text() {
         String t = text;

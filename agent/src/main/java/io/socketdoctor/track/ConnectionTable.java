@@ -71,7 +71,7 @@ public final class ConnectionTable {
             return null;
         }
         ConnectionRecord r = s.records[(at - FIRST_SLOT) / SLOT_WIDTH];
-        return r != null && r.owner.get() == connection ? r : null;
+        return r != null && r.get() == connection ? r : null;
     }
 
     /**
@@ -79,12 +79,23 @@ public final class ConnectionTable {
      *
      * @return its record, or null if the table is full
      */
+    public ConnectionRecord register(Object connection, Api api, ConnectionStats.Direction direction,
+                                     long nowMillis, String local, String remote) {
+        return register(connection, api, direction, nowMillis, local, remote, null);
+    }
+
+    /**
+     * Tracks a connection opened by the thread named {@code openThread} (idempotent: a second
+     * registration returns the first record).
+     *
+     * @return its record, or null if the table is full
+     */
     public synchronized ConnectionRecord register(Object connection, Api api, ConnectionStats.Direction direction,
-                                                  long nowMillis, String local, String remote) {
+                                                  long nowMillis, String local, String remote, String openThread) {
         int at = Bridge.slotOf(state.slots, connection);
         if (at >= 0) {
             ConnectionRecord existing = state.records[(at - FIRST_SLOT) / SLOT_WIDTH];
-            if (existing != null && existing.owner.get() == connection) {
+            if (existing != null && existing.get() == connection) {
                 return existing;
             }
             // Another live socket has the same identity hash: the bridge could not tell them apart,
@@ -99,8 +110,8 @@ public final class ConnectionTable {
                 return null;
             }
         }
-        ConnectionRecord record = new ConnectionRecord(connection, Bridge.keyOf(connection), api, direction,
-                nowMillis, local, remote);
+        ConnectionRecord record = new ConnectionRecord(connection, System.identityHashCode(connection), api,
+                direction, nowMillis, local, remote, openThread);
         // A probe window can fill up before the table is half full: then grow and try again.
         while (!place(state, record)) {
             if (capacity(state) * 2 > MAX_SLOTS || !rehash(capacity(state) * 2)) {
@@ -178,7 +189,8 @@ public final class ConnectionTable {
 
     private boolean place(State s, ConnectionRecord r) {
         int mask = capacity(s) - 1;
-        int index = (int) r.key & mask;
+        long key = r.key();
+        int index = (int) key & mask;
         for (int probe = 0; probe < MAX_PROBES; probe++) {
             int i = (index + probe) & mask;
             int at = FIRST_SLOT + i * SLOT_WIDTH;
@@ -189,7 +201,7 @@ public final class ConnectionTable {
                 s.slots[at + LAST_READ] = 0;
                 s.slots[at + LAST_WRITE] = 0;
                 s.slots[at + FLAGS] = 0;
-                s.slots[at + KEY] = r.key; // last: the bridge only sees a complete slot
+                s.slots[at + KEY] = key; // last: the bridge only sees a complete slot
                 return true;
             }
         }

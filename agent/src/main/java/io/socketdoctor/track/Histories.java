@@ -21,11 +21,11 @@ public final class Histories {
         long lastRead = notBefore(table.lastRead(r), openedAt);
         long lastWrite = notBefore(table.lastWrite(r), openedAt);
         long eofAt = notBefore(r.eofAt, openedAt);
-        long resetAt = notBefore(r.resetAt, openedAt);
+        long resetAt = notBefore(r.resetAt(), openedAt);
         now = Math.max(Math.max(now, openedAt), Math.max(Math.max(lastRead, lastWrite), Math.max(eofAt, resetAt)));
         long lastIo = Math.max(openedAt, Math.max(lastRead, lastWrite));
         StringBuilder s = new StringBuilder(160);
-        s.append(r.direction == ConnectionStats.Direction.SERVER ? "accepted " : "connected ")
+        s.append(r.direction() == ConnectionStats.Direction.SERVER ? "accepted " : "connected ")
          .append(seconds(now - openedAt)).append(" ago");
         s.append(", last read ").append(lastRead == 0 ? "never" : seconds(now - lastRead) + " ago");
         s.append(", last write ").append(lastWrite == 0 ? "never" : seconds(now - lastWrite) + " ago");
@@ -36,17 +36,17 @@ public final class Histories {
                 s.append(" at ").append(eofSite);
             }
         }
-        String resetErrno = r.resetErrno;
+        String resetErrno = r.resetErrno();
         if (resetAt != 0) {
             s.append(", ").append(resetErrno == null ? "failure" : resetErrno).append(' ')
              .append(seconds(now - resetAt)).append(" ago");
         }
-        if (r.outputShutdown) {
+        if (r.outputShutdown()) {
             s.append(", this side shut down output");
         }
         return new Event.History(now - openedAt, now - lastIo, s.toString(),
                 eofAt == 0 ? null : Instant.ofEpochMilli(eofAt), eofSite,
-                resetAt == 0 ? null : Instant.ofEpochMilli(resetAt), resetErrno);
+                resetAt == 0 ? null : Instant.ofEpochMilli(resetAt), resetErrno, r.openThread(), r.openSite());
     }
 
     /** A stamp (0: none) shown no earlier than the open it followed. */

@@ -507,6 +507,107 @@ public final class KernelTcp {
                 Long.parseLong(queues[1], 16), Long.parseLong(f[9]));
     }
 
+    /**
+     * This process's TCP sockets in CLOSE_WAIT, by both ends, from one read of each table: the
+     * descriptors are listed only when some row is in CLOSE_WAIT (see {@link #closeWaitCount}).
+     *
+     * @param pairs their "local remote" columns in one form for both tables (see {@link #pairKey})
+     * @param count how many there are ({@code pairs.size()} unless two rows share both ends)
+     */
+    public record CloseWaitRows(java.util.Set<String> pairs, int count) {
+        static final CloseWaitRows NONE = new CloseWaitRows(java.util.Set.of(), 0);
+    }
+
+    /** This process's CLOSE_WAIT sockets, or null if unknown (no /proc, a table too large, no descriptors). */
+    public CloseWaitRows closeWaitRows() {
+        if (!available()) {
+            return null;
+        }
+        long deadline = System.nanoTime() + MAX_NANOS;
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        java.util.List<Long> inodes = new java.util.ArrayList<>();
+        for (String table : new String[] {"tcp", "tcp6"}) {
+            byte[] content = table(table);
+            if (content == null || !closeWaitRows(content, table.equals("tcp"), deadline, keys, inodes)) {
+                return null; // too large or too slow: unknown, never a partial list
+            }
+        }
+        if (keys.isEmpty()) {
+            return CloseWaitRows.NONE;
+        }
+        long[] ours = ourSocketInodes();
+        if (ours == null) {
+            return null;
+        }
+        java.util.Set<String> pairs = new java.util.HashSet<>();
+        int count = 0;
+        for (int i = 0; i < keys.size(); i++) {
+            if (Arrays.binarySearch(ours, inodes.get(i)) >= 0) {
+                pairs.add(keys.get(i));
+                count++;
+            }
+        }
+        return new CloseWaitRows(pairs, count);
+    }
+
+    /** IPv4 rows of {@code tcp} in the v4-mapped IPv6 form of {@code tcp6}: one form for both tables. */
+    private static final String V4_MAPPED_PREFIX = "0000000000000000FFFF0000";
+
+    /** Adds the CLOSE_WAIT rows of one table (their key and inode); false when past the line or time budget. */
+    private static boolean closeWaitRows(byte[] content, boolean v4, long deadline, java.util.List<String> keys,
+                                         java.util.List<Long> inodes) {
+        int lines = 0;
+        int at = indexOfByte(content, 0, (byte) '\n') + 1; // skip the header
+        while (at > 0 && at < content.length) {
+            if (++lines > MAX_LINES || ((lines & 1023) == 0 && System.nanoTime() > deadline)) {
+                return false;
+            }
+            int end = indexOfByte(content, at, (byte) '\n');
+            if (end < 0) {
+                end = content.length;
+            }
+            int[] starts = new int[10];
+            int[] ends = new int[10];
+            int field = 0;
+            for (int i = at; i < end && field < 10; field++) {
+                while (i < end && content[i] == ' ') {
+                    i++;
+                }
+                starts[field] = i;
+                while (i < end && content[i] != ' ') {
+                    i++;
+                }
+                ends[field] = i;
+                if (starts[field] == i) {
+                    break;
+                }
+            }
+            if (field == 10 && ends[3] - starts[3] == 2 && Character.digit(content[starts[3]], 16) * 16
+                    + Character.digit(content[starts[3] + 1], 16) == CLOSE_WAIT) {
+                String local = new String(content, starts[1], ends[1] - starts[1], StandardCharsets.US_ASCII);
+                String remote = new String(content, starts[2], ends[2] - starts[2], StandardCharsets.US_ASCII);
+                String key = v4 ? V4_MAPPED_PREFIX + local + " " + V4_MAPPED_PREFIX + remote : local + " " + remote;
+                keys.add(key.toUpperCase(java.util.Locale.ROOT));
+                inodes.add(parseDecimal(content, starts[9], ends[9]));
+            }
+            at = end + 1;
+        }
+        return true;
+    }
+
+    /**
+     * Both ends of a connection as a {@link CloseWaitRows#pairs} key ({@code ip:port} each, as
+     * the agent writes addresses), or null for a name or an unknown end: never looked up.
+     */
+    public static String pairKey(String local, String remote) {
+        if (local == null || remote == null) {
+            return null;
+        }
+        Endpoint l = Endpoint.parse(local);
+        Endpoint r = Endpoint.parse(remote);
+        return l == null || r == null ? null : l.text6 + " " + r.text6;
+    }
+
     /** An address and port, compared with /proc's hex form (IPv4 rows, IPv6 rows and v4-mapped IPv6 rows). */
     static final class Endpoint {
         final byte[] ip4;

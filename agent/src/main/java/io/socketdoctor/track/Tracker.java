@@ -17,16 +17,37 @@ public final class Tracker implements AutoCloseable {
     private static final long TICK_MILLIS = 100;
     private static final long SWEEP_MILLIS = 1000;
     private static final long CENSUS_MILLIS = 10_000;
+    /**
+     * The budget of call sites captured, for opens and for EOFs each: a bucket of
+     * {@value #SITE_BURST} captures, refilled by {@value #SITES_PER_TICK} at every tick (100 ms).
+     * A site is a Throwable's bare stack (about 0.6 KB and a microsecond; resolved on the tracker's
+     * thread only for the connections that outlive a sweep). A program that opens a pool of
+     * connections at once, or opens and reads EOF on a few a second, has every site; under churn
+     * the rest go without (null), so a connection costs its thread about one object, the record,
+     * whatever the rate.
+     */
+    static final int SITE_BURST = 32;
+    static final int SITES_PER_TICK = 2;
+    /** Distinct site texts shared between records (a pool opens all its connections from one place). */
+    private static final int MAX_SHARED_SITES = 1024;
     /** "Moments after accept", for the reset-while-queued diagnosis. */
     private static final long FRESH_ACCEPT_MILLIS = 2000;
 
     /**
      * Something worth an event that is not an exception: the note's id and the connection.
      *
+     * @param type   the event's type: the note's id, or the kind the note is a case of ({@code close_wait_leak}
+     *               for {@code close_wait_leak_unread})
      * @param figure the number the note's text shows: the socket count as {@code {count}}
-     *               (census), the quiet period in ms as {@code {quiet}} (stale connection)
+     *               (census), a period in ms as {@code {quiet}} (the quiet period of a stale connection,
+     *               the time a connection has been seen in CLOSE_WAIT)
      */
-    public record Notice(String note, Op op, ConnectionRecord record, String site, long figure) {
+    public record Notice(String type, String note, Op op, ConnectionRecord record, String site, long figure) {
+
+        /** A notice whose event type is its note's id. */
+        public Notice(String note, Op op, ConnectionRecord record, String site, long figure) {
+            this(note, note, op, record, site, figure);
+        }
     }
 
     /** Receives the notices the tracker's own thread finds (leaks, census). */
@@ -49,6 +70,13 @@ public final class Tracker implements AutoCloseable {
     private final java.util.concurrent.CopyOnWriteArrayList<Runnable> onTick =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private int lastCloseWaitCensus;
+    /** Site captures left (see {@link #SITE_BURST}); refilled by the tracker's thread. */
+    private final java.util.concurrent.atomic.AtomicInteger openSites =
+            new java.util.concurrent.atomic.AtomicInteger(SITE_BURST);
+    private final java.util.concurrent.atomic.AtomicInteger eofSites =
+            new java.util.concurrent.atomic.AtomicInteger(SITE_BURST);
+    /** Site texts by themselves, so that records opened at one place share one string; tracker thread only. */
+    private final Map<String, String> sharedSites = new java.util.HashMap<>();
 
     public Tracker(ConnectionTable table, ConnectionStats stats, KernelTcp kernel, Config config) {
         this(table, stats, kernel, config, AgentClock.monotonic());
@@ -85,11 +113,16 @@ public final class Tracker implements AutoCloseable {
     }
 
     public void start(NoticeSink sink, ConnectionRecord.AddressReader addresses, Runnable agentThreadMarker) {
+        wire(sink, addresses, agentThreadMarker);
+        table.tick(clock.millis());
+        thread.start();
+    }
+
+    /** Where notices go and how addresses are read, without starting the thread (the tests drive it). */
+    void wire(NoticeSink sink, ConnectionRecord.AddressReader addresses, Runnable agentThreadMarker) {
         this.sink = sink;
         this.addresses = addresses;
         this.agentThreadMarker = agentThreadMarker;
-        table.tick(clock.millis());
-        thread.start();
     }
 
     /**
@@ -130,15 +163,19 @@ public final class Tracker implements AutoCloseable {
                 ConnectionStats.Direction direction = op == Op.ACCEPT
                         ? ConnectionStats.Direction.SERVER : ConnectionStats.Direction.CLIENT;
                 statsFor(connection).opened(api, direction);
-                if (table.register(connection, api, direction, now, local, remote) == null) {
+                ConnectionRecord r = table.register(connection, api, direction, now, local, remote,
+                        Thread.currentThread().getName());
+                if (r == null) {
                     statsFor(connection).untracked();
+                } else if (take(openSites)) {
+                    r.openSite = callSite.capture();
                 }
                 return null;
             }
             case Bridge.CLOSED -> {
                 ConnectionRecord r = table.remove(connection);
                 if (r != null) {
-                    statsFor(connection).closed(r.api);
+                    statsFor(connection).closed(r.api());
                 }
                 return null;
             }
@@ -146,9 +183,9 @@ public final class Tracker implements AutoCloseable {
                 ConnectionRecord r = table.lookup(connection);
                 if (r != null) {
                     if (event == Bridge.SHUTDOWN_OUTPUT) {
-                        r.outputShutdown = true;
+                        r.rare().outputShutdown = true;
                     } else {
-                        r.inputShutdown = true;
+                        r.rare().inputShutdown = true;
                     }
                 }
                 return null;
@@ -196,14 +233,31 @@ public final class Tracker implements AutoCloseable {
         long quietSince = Math.max(r.openedAt, lastRead);
         // How long the connection sat unused before the exchange that ended in this EOF.
         long quiet = (lastWrite > quietSince ? lastWrite : now) - quietSince;
-        r.eofSite = callSite.capture();
-        r.eofAt = now;
-        counts.peerEof(r.api);
+        boolean stale = quiet >= config.idleAfterMillis();
+        // A stale connection is reported now, with its site: that one is never left to the budget.
+        r.eofSite = stale || take(eofSites) ? callSite.capture() : null;
+        r.eofAt = Math.max(now, r.openedAt);
+        counts.peerEof(r.api());
         table.warnOnWrite(r, true);
-        if (quiet >= config.idleAfterMillis()) {
+        if (stale) {
             return new Notice("stale_connection", Op.READ, r, r.eofSite(), quiet);
         }
         return null;
+    }
+
+    /** One site capture from {@code budget}, if any is left in this tick: no lock, no allocation. */
+    private static boolean take(java.util.concurrent.atomic.AtomicInteger budget) {
+        return budget.get() > 0 && budget.getAndDecrement() > 0;
+    }
+
+    /** Adds this tick's captures to {@code budget}, up to the burst (tracker thread; bounded retries). */
+    private static void refill(java.util.concurrent.atomic.AtomicInteger budget) {
+        for (int attempt = 0; attempt < 4; attempt++) {
+            int left = budget.get();
+            if (budget.compareAndSet(left, Math.min(SITE_BURST, Math.max(left, 0) + SITES_PER_TICK))) {
+                return;
+            }
+        }
     }
 
     /** A write on a connection whose peer closed or reset it: one warning per connection and kind. */
@@ -212,14 +266,16 @@ public final class Tracker implements AutoCloseable {
             return null;
         }
         Notice notice = null;
-        if (r.resetAt != 0 && !r.warnedReset) {
-            r.warnedReset = true;
+        ConnectionRecord.Rare rare = r.rareIfAny();
+        boolean reset = rare != null && rare.resetAt != 0;
+        if (reset && !rare.warnedReset) {
+            rare.warnedReset = true;
             notice = new Notice("write_after_reset", Op.WRITE, r, callSite.get(), 0);
-        } else if (r.resetAt == 0 && r.eofAt != 0 && !r.warnedPeerClose) {
+        } else if (!reset && r.eofAt != 0 && !r.warnedPeerClose) {
             r.warnedPeerClose = true;
             notice = new Notice("write_after_peer_close", Op.WRITE, r, callSite.get(), 0);
         }
-        boolean more = (r.resetAt != 0 && !r.warnedReset) || (r.resetAt == 0 && r.eofAt != 0 && !r.warnedPeerClose);
+        boolean more = (reset && !rare.warnedReset) || (!reset && r.eofAt != 0 && !r.warnedPeerClose);
         table.warnOnWrite(r, more);
         return notice;
     }
@@ -229,11 +285,12 @@ public final class Tracker implements AutoCloseable {
         if (r == null || errno == null) {
             return;
         }
-        if (r.resetAt == 0 && (errno.equals("ECONNRESET") || errno.equals("EPIPE") || errno.equals("ETIMEDOUT")
+        if (r.resetAt() == 0 && (errno.equals("ECONNRESET") || errno.equals("EPIPE") || errno.equals("ETIMEDOUT")
                 || errno.equals("ECONNABORTED"))) {
-            r.resetErrno = errno;
-            r.resetAt = now;
-            table.warnOnWrite(r, !r.warnedReset);
+            ConnectionRecord.Rare rare = r.rare();
+            rare.resetErrno = errno;
+            rare.resetAt = Math.max(now, r.openedAt);
+            table.warnOnWrite(r, !rare.warnedReset);
         }
     }
 
@@ -243,7 +300,7 @@ public final class Tracker implements AutoCloseable {
 
     /** A connection that was accepted moments ago and has had nothing read from it. */
     public boolean freshAccept(ConnectionRecord r, long now) {
-        return r != null && r.direction == ConnectionStats.Direction.SERVER
+        return r != null && r.direction() == ConnectionStats.Direction.SERVER
                 && now - r.openedAt <= FRESH_ACCEPT_MILLIS && table.lastRead(r) == 0;
     }
 
@@ -258,11 +315,14 @@ public final class Tracker implements AutoCloseable {
     private void run() {
         agentThreadMarker.run();
         long nextSweep = 0;
-        long nextCensus = clock.millis() + CENSUS_MILLIS;
+        long censusMillis = censusMillis(config.closeWaitAfterMillis());
+        long nextCensus = clock.millis() + censusMillis;
         while (running) {
             try {
                 long now = clock.millis();
                 table.tick(now);
+                refill(openSites);
+                refill(eofSites);
                 for (Runnable task : onTick) {
                     try {
                         task.run();
@@ -275,8 +335,8 @@ public final class Tracker implements AutoCloseable {
                     findLeaks(table.sweep(), now);
                 }
                 if (now >= nextCensus) {
-                    nextCensus = now + CENSUS_MILLIS;
-                    census();
+                    nextCensus = now + censusMillis;
+                    census(table.sweep(), now);
                 }
                 Thread.sleep(TICK_MILLIS);
             } catch (InterruptedException e) {
@@ -292,8 +352,10 @@ public final class Tracker implements AutoCloseable {
         KernelTcp.Snapshot kernelNow = null; // one read of /proc for all the leaks of this round
         boolean read = false;
         for (ConnectionRecord r : live) {
+            // Still open: resolve the sites now and drop the stacks they kept.
+            share(r.openSite);
             if (r.eofAt != 0) {
-                r.eofSite(); // still open after its EOF: resolve the site now and drop the stack it kept
+                share(r.eofSite);
             }
             if (r.eofAt == 0 || r.leakChecked || now - r.eofAt < config.closeWaitAfterMillis()) {
                 continue;
@@ -313,16 +375,92 @@ public final class Tracker implements AutoCloseable {
         }
     }
 
-    /** Leaks in code paths that never read the EOF show only in the kernel: report the count when it rises. */
-    private void census() {
-        int closeWait = kernel.closeWaitCount();
-        if (closeWait < 0) {
+    /** Resolves {@code site} and makes it share its text with the records opened at the same place. */
+    private void share(CapturedSite site) {
+        if (site == null || site.resolved()) {
+            return;
+        }
+        String text = site.text();
+        if (text == null) {
+            return;
+        }
+        String shared = sharedSites.get(text);
+        if (shared != null) {
+            site.share(shared);
+        } else if (sharedSites.size() < MAX_SHARED_SITES) {
+            sharedSites.put(text, text);
+        }
+    }
+
+    /**
+     * How often the census reads the kernel's tables: every 10 s, or every {@code closewait.after}
+     * when that is shorter (at least every second), so a leak is reported within about
+     * {@code closewait.after} plus one interval.
+     */
+    static long censusMillis(long closeWaitAfterMillis) {
+        return Math.max(1000, Math.min(CENSUS_MILLIS, closeWaitAfterMillis));
+    }
+
+    /**
+     * Leaks in code paths that never read the EOF (a pool holding connections the server closed)
+     * show only in the kernel. One read of the tables serves all: this process's sockets in
+     * CLOSE_WAIT are matched to the tracked connections by both ends (read and kept in the record,
+     * on this thread, only when some socket is in CLOSE_WAIT at all). A connection seen in
+     * CLOSE_WAIT for {@code closewait.after} is reported once, by name; one that read its EOF is
+     * the EOF path's (see {@link #findLeaks}). The sockets no record explains are reported as a
+     * count when it rises.
+     */
+    void census(List<ConnectionRecord> live, long now) {
+        KernelTcp.CloseWaitRows rows = kernel.closeWaitRows();
+        if (rows == null) {
             return; // unknown this time: neither a rise nor a fall
         }
-        if (closeWait > lastCloseWaitCensus) {
-            sink.notice(new Notice("close_wait_census", Op.CLOSE, null, null, closeWait));
+        int unexplained = rows.count();
+        for (ConnectionRecord r : live) {
+            ConnectionRecord.Rare rare = rows.count() == 0 ? r.rareIfAny() : r.rare();
+            if (rare == null) {
+                continue;
+            }
+            String key = rows.count() == 0 ? null : procKey(r, rare);
+            if (key == null || !rows.pairs().contains(key)) {
+                rare.closeWaitSince = 0;
+                continue;
+            }
+            unexplained--;
+            if (r.leakChecked || r.eofAt != 0) {
+                continue; // reported already, or the EOF path's
+            }
+            if (rare.closeWaitSince == 0) {
+                rare.closeWaitSince = now;
+            }
+            long inCloseWait = now - rare.closeWaitSince;
+            if (inCloseWait >= config.closeWaitAfterMillis()) {
+                r.leakChecked = true;
+                share(r.openSite);
+                stats.closeWaitLeak();
+                sink.notice(new Notice("close_wait_leak", "close_wait_leak_unread", Op.CLOSE, r, r.openSite(),
+                        inCloseWait));
+            }
         }
-        lastCloseWaitCensus = closeWait;
+        unexplained = Math.max(0, unexplained);
+        if (unexplained > lastCloseWaitCensus) {
+            sink.notice(new Notice("close_wait_census", Op.CLOSE, null, null, unexplained));
+        }
+        lastCloseWaitCensus = unexplained;
+    }
+
+    /** Both ends of {@code r} as the census compares them: read once (a getsockname and a getpeername), then kept. */
+    private String procKey(ConnectionRecord r, ConnectionRecord.Rare rare) {
+        String key = rare.procKey;
+        if (key == null) {
+            String[] ends = r.addresses(addresses);
+            key = KernelTcp.pairKey(ends[0], ends[1]);
+            if (key == null) {
+                key = "";
+            }
+            rare.procKey = key;
+        }
+        return key.isEmpty() ? null : key;
     }
 
     @Override

@@ -14,8 +14,8 @@ class NotesTest {
 
     @Test
     void everyNoteTheAgentEmitsIsInTheTable() {
-        assertEquals(Set.of("write_after_peer_close", "write_after_reset", "close_wait_leak", "stale_connection",
-                "close_wait_census"), TABLE.notes().keySet());
+        assertEquals(Set.of("write_after_peer_close", "write_after_reset", "close_wait_leak", "close_wait_leak_unread",
+                "stale_connection", "close_wait_census"), TABLE.notes().keySet());
     }
 
     @Test

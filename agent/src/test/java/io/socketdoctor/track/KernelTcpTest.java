@@ -115,6 +115,27 @@ class KernelTcpTest {
         assertEquals(-1, new KernelTcp(dir.resolve("missing"), dir.resolve("no-fd")).closeWaitCount());
     }
 
+    @Test
+    void closeWaitRowsListThisProcessesPairsInOneFormForBothTables() throws Exception {
+        String otherCloseWait = V4.replace(":9C40", ":9C44").replace(" 4242 ", " 7777 ");
+        String mappedCloseWait = V4_MAPPED.replace(" 01 ", " 08 ");
+        KernelTcp.CloseWaitRows rows = kernel(V4 + otherCloseWait, mappedCloseWait + V6).closeWaitRows();
+        assertEquals(2, rows.count(), "ours only: inode 4242 (tcp) and 4343 (tcp6, v4-mapped)");
+        assertEquals(java.util.Set.of(KernelTcp.pairKey("127.0.0.1:40000", "127.0.0.1:8080"),
+                KernelTcp.pairKey("127.0.0.1:40001", "127.0.0.1:8080")), rows.pairs());
+        assertNull(KernelTcp.pairKey("db.example:5432", "127.0.0.1:8080"), "names are never looked up");
+        assertEquals("00000000000000000000000001000000:9C42 00000000000000000000000001000000:1F90",
+                KernelTcp.pairKey("[::1]:40002", "[::1]:8080"));
+        // no CLOSE_WAIT row: none, without listing the descriptors; unreadable tables: unknown
+        Path net = dir.resolve("net");
+        Files.writeString(net.resolve("tcp"), HEADER + V4_MAPPED);
+        Files.writeString(net.resolve("tcp6"), HEADER + V6);
+        assertEquals(0, new KernelTcp(net, dir.resolve("no-fd")).closeWaitRows().count());
+        Files.writeString(net.resolve("tcp"), HEADER + V4);
+        assertNull(new KernelTcp(net, dir.resolve("no-fd")).closeWaitRows());
+        assertNull(new KernelTcp(dir.resolve("missing"), dir.resolve("no-fd")).closeWaitRows());
+    }
+
     /** The real kernel: a socket whose peer closed and that this JVM keeps open is counted. */
     @Test
     void closeWaitCountSeesARealCloseWaitSocketOfThisJvm() throws Exception {

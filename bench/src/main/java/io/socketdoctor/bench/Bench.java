@@ -99,7 +99,7 @@ public final class Bench {
 
         static String usage() {
             return "usage: Bench [--quick] [--jdk HOME] [--rounds N] [--scale F] [--startups K] [--hold N] [--one-jvm]\n"
-                    + "             [--groups streams,zero,connections,startup,attach] [--workloads name,...]\n"
+                    + "             [--groups streams,zero,churn,connections,startup,attach] [--workloads name,...]\n"
                     + "             [--configs A,B,C,D] [--agent JAR] [--bench-jar JAR] [--out DIR] [--commit TEXT]\n"
                     + "       Bench --from-raw bench/target/bench-results/<run>.raw.txt   (the report of an earlier run again)";
         }

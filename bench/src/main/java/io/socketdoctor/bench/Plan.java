@@ -158,11 +158,13 @@ final class Plan {
                         new Workload("zero-channel-read", "zero-length read, SocketChannel",
                                 Kind.NS_PER_CALL, "ns/call", "call", 150_000, 400_000)),
                         null),
-                new Group("connections", List.of(
+                new Group("churn", List.of(
                         new Workload("churn-socket", "connect/accept/close churn, Socket",
                                 Kind.THROUGHPUT, "connections/s", "connection", 5_000, 20_000),
                         new Workload("churn-channel", "connect/accept/close churn, SocketChannel",
-                                Kind.THROUGHPUT, "connections/s", "connection", 5_000, 20_000),
+                                Kind.THROUGHPUT, "connections/s", "connection", 5_000, 20_000)),
+                        null),
+                new Group("connections", List.of(
                         new Workload("error-refused", "connection refused (Socket.connect)",
                                 Kind.ERRORS, "errors/s", "error", 15_000, 30_000),
                         new Workload("error-reset", "connection reset (read after peer's SO_LINGER 0 close)",

@@ -24,5 +24,13 @@ final class AgentReady {
         if (System.getProperty("io.socketdoctor.session") == null) {
             throw new IllegalStateException("the agent did not announce itself within 10 s");
         }
+        // The warm-up thread announces, then ends: a thread that did socket I/O loads classes as it
+        // ends (JDK 25: TerminatingThreadLocal's IdentityHashMap iterators), which must not land
+        // among the first failure's.
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("socket-doctor-warm-up")) {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            }
+        }
     }
 }

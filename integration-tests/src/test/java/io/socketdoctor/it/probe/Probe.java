@@ -30,6 +30,8 @@ public final class Probe {
             case "alloc" -> alloc(Integer.parseInt(args[1]));
             case "first-error" -> firstError();
             case "churn" -> churn(Integer.parseInt(args[1]));
+            case "churn-alloc" -> churnAlloc(Integer.parseInt(args[1]));
+            case "pooled-close-wait" -> pooledCloseWait(Integer.parseInt(args[1]), Long.parseLong(args[2]));
             case "resets" -> resets(Integer.parseInt(args[1]), Long.parseLong(args[2]));
             case "refused-until-diagnosed" -> refusedUntilDiagnosed(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
@@ -281,6 +283,136 @@ public final class Probe {
             } catch (IOException e) {
                 System.out.println("echo failed: " + e);
             }
+        }
+    }
+
+    /**
+     * A client pool whose server closes every connection while the pool never reads: {@code count}
+     * connections opened by the thread "pool-opener" in {@link #openPooled}, closed by the server
+     * side, then kept open (never read, never closed) for {@code holdMillis}, so each sits in
+     * CLOSE_WAIT. Prints each connection's local address.
+     */
+    private static void pooledCloseWait(int count, long holdMillis) throws Exception {
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        java.util.List<Socket> pool = new java.util.ArrayList<>();
+        try (ServerSocket server = new ServerSocket(0, 50, loopback)) {
+            Thread opener = new Thread(() -> openPooled(pool, new InetSocketAddress(loopback, server.getLocalPort()), count),
+                    "pool-opener");
+            opener.start();
+            opener.join(30_000);
+            server.setSoTimeout(10_000);
+            for (int i = 0; i < pool.size(); i++) {
+                server.accept().close(); // the server's idle timeout: FIN, and the pool does not notice
+            }
+            for (Socket s : pool) {
+                System.out.println("pooled local=127.0.0.1:" + s.getLocalPort() + " remote=127.0.0.1:" + server.getLocalPort());
+            }
+            System.out.flush();
+            Thread.sleep(holdMillis);
+        }
+        java.lang.ref.Reference.reachabilityFence(pool);
+    }
+
+    private static void openPooled(java.util.List<Socket> pool, InetSocketAddress server, int count) {
+        try {
+            for (int i = 0; i < count; i++) {
+                Socket s = new Socket();
+                s.connect(server, 5_000);
+                pool.add(s);
+            }
+        } catch (IOException e) {
+            System.out.println("pool open failed: " + e);
+        }
+    }
+
+    /**
+     * Bytes allocated by this thread per connection it opens, sees closed by its peer (EOF read)
+     * and closes, over Socket and over SocketChannel, after a warm-up of as many: what the
+     * connection's open, EOF and close cost on the application's thread. An acceptor thread (not
+     * counted) accepts and closes first; this side closes with SO_LINGER 0, so no TIME_WAIT is
+     * left behind on either side (that setOption is not counted: it is not part of what is measured,
+     * and its hook changes how the JIT compiles it, printed apart as {@code bytesPerSoLinger}).
+     */
+    private static void churnAlloc(int rounds) throws Exception {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        try (ServerSocket server = new ServerSocket(0, 200, loopback)) {
+            Thread acceptor = new Thread(() -> closeEach(server, 2 * rounds), "acceptor");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            InetSocketAddress address = new InetSocketAddress(loopback, server.getLocalPort());
+            byte[] one = new byte[1];
+            long before = 0;
+            long linger = 0;
+            for (int round = -rounds; round < rounds; round++) {
+                if (round == 0) {
+                    before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                }
+                Socket client = new Socket(java.net.Proxy.NO_PROXY); // no SOCKS look-up: the JDK's URI parsing varies with the JIT
+                client.connect(address, 5_000);
+                client.setSoTimeout(5_000);
+                if (client.getInputStream().read(one, 0, 1) != -1) { // read() makes a byte[1] the JIT may or may not remove
+                    throw new IOException("expected the peer's FIN");
+                }
+                long lingerFrom = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                client.setSoLinger(true, 0);
+                linger += round < 0 ? 0 : threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - lingerFrom;
+                client.close();
+            }
+            long after = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            System.out.println("socket.bytesPerConnection=" + (after - before - linger) / (double) rounds);
+            System.out.println("socket.bytesPerSoLinger=" + linger / (double) rounds);
+            acceptor.join(10_000);
+        }
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress(loopback, 0), 200);
+            Thread acceptor = new Thread(() -> closeEach(server, 2 * rounds), "acceptor");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            java.net.SocketAddress address = server.getLocalAddress();
+            ByteBuffer one = ByteBuffer.allocateDirect(1);
+            long before = 0;
+            long linger = 0;
+            for (int round = -rounds; round < rounds; round++) {
+                if (round == 0) {
+                    before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                }
+                SocketChannel client = SocketChannel.open(address);
+                one.clear();
+                if (client.read(one) != -1) {
+                    throw new IOException("expected the peer's FIN");
+                }
+                long lingerFrom = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                client.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+                linger += round < 0 ? 0 : threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - lingerFrom;
+                client.close();
+            }
+            long after = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            System.out.println("channel.bytesPerConnection=" + (after - before - linger) / (double) rounds);
+            System.out.println("channel.bytesPerSoLinger=" + linger / (double) rounds);
+            acceptor.join(10_000);
+        }
+    }
+
+    private static void closeEach(ServerSocket server, int count) {
+        try {
+            server.setSoTimeout(30_000);
+            for (int i = 0; i < count; i++) {
+                server.accept().close();
+            }
+        } catch (IOException e) {
+            System.out.println("acceptor failed: " + e);
+        }
+    }
+
+    private static void closeEach(ServerSocketChannel server, int count) {
+        try {
+            for (int i = 0; i < count; i++) {
+                server.accept().close();
+            }
+        } catch (IOException e) {
+            System.out.println("acceptor failed: " + e);
         }
     }
 
