@@ -96,6 +96,22 @@ final class DiagnosisTruth {
                 assertTrue(seen >= 1.4 && seen <= 5.0, "the server closes after 1.5 s idle: " + hint);
                 assertTrue(Double.parseDouble(idle.group(2)) < seen, hint);
             }
+            case "okhttp-close-wait" -> {
+                // Four pooled connections the server closed; OkHttp never reads their EOF.
+                List<Map<String, Object>> leaks = events.where(e -> "close_wait_leak".equals(e.get("event")));
+                assertEquals(4, leaks.size(), "one leak per pooled connection" + context);
+                assertEquals(4, leaks.stream().map(e -> e.get("local")).distinct().count(), context);
+                for (Map<String, Object> e : leaks) {
+                    assertEquals("close_wait_leak_unread", e.get("cause"), context);
+                    assertNotNull(e.get("remote"), context);
+                    assertNotNull(e.get("open_thread"), context);
+                    assertTrue((Long) e.get("age_ms") >= (Long) e.get("idle_ms"), context);
+                    assertEquals("okhttp", e.get("library"), "the pool's library, from where it was opened" + context);
+                    assertTrue(((String) e.get("hint")).contains("OkHttp's ConnectionPool keep-alive"), context);
+                }
+                assertTrue(events.where(e -> "close_wait_census".equals(e.get("event"))).isEmpty(),
+                        "the census tells only of sockets no connection explains" + context);
+            }
             case "netty-nio-refused", "netty-nio-reset" -> {
                 assertFalse(errors.isEmpty(), context);
                 for (Map<String, Object> e : errors) {

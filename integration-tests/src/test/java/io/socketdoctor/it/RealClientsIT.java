@@ -45,7 +45,7 @@ class RealClientsIT {
         s.put("okhttp-refused", "ECONNREFUSED");
         s.put("okhttp-reset", "ECONNRESET");
         s.put("okhttp-stale", null);
-        s.put("okhttp-close-wait=3", null);
+        s.put("okhttp-close-wait=7", null);
         s.put("netty-nio-refused", "ECONNREFUSED");
         s.put("netty-nio-reset", "ECONNRESET");
         s.put("tls-reset", "ECONNRESET");
