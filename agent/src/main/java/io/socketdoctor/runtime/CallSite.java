@@ -128,7 +128,8 @@ final class CallSite {
             java.util.Iterator<StackWalker.StackFrame> it = frames.iterator();
             for (int depth = 0; it.hasNext() && depth < 1024; depth++) {
                 StackWalker.StackFrame frame = it.next();
-                reader.frame(frame.getClassName(), false, frame.getMethodName(), frame.getFileName(),
+                String c = frame.getClassName();
+                reader.frame(c, isJdkClass(c) || isAgent(c), frame.getMethodName(), frame.getFileName(),
                         frame.getLineNumber());
             }
             return reader.origin(Thread.currentThread().getName());

@@ -424,9 +424,8 @@ public final class Diagnostics implements Tracker.NoticeSink {
     /** The origin told by sites kept as text ({@code class.method(File:line)}), for events off the application's thread. */
     private static Origin originOfSites(Knowledge k, String... sites) {
         for (String site : sites) {
-            int paren = site == null ? -1 : site.indexOf('(');
-            int dot = paren < 0 ? -1 : site.lastIndexOf('.', paren);
-            io.socketdoctor.classify.Library library = dot < 0 ? null : k.libraries.of(site.substring(0, dot));
+            String className = classOf(site);
+            io.socketdoctor.classify.Library library = className == null ? null : k.libraries.of(className);
             if (library != null) {
                 return new Origin(site, null, library.name(), library.knob());
             }
@@ -436,13 +435,15 @@ public final class Diagnostics implements Tracker.NoticeSink {
 
     /** A site kept as text, if it is the application's own frame; else null. */
     private static String appSiteOf(Knowledge k, String site) {
+        String className = classOf(site);
+        return className != null && k.libraries.of(className) == null && !k.libraries.skipped(className) ? site : null;
+    }
+
+    /** The class of a site kept as text ({@code com.acme.Client.send(Client.java:42)}), or null. */
+    private static String classOf(String site) {
         int paren = site == null ? -1 : site.indexOf('(');
         int dot = paren < 0 ? -1 : site.lastIndexOf('.', paren);
-        if (dot < 0) {
-            return null;
-        }
-        String className = site.substring(0, dot);
-        return k.libraries.of(className) == null && !k.libraries.skipped(className) ? site : null;
+        return dot < 0 ? null : site.substring(0, dot);
     }
 
     /**
@@ -518,25 +519,22 @@ public final class Diagnostics implements Tracker.NoticeSink {
         String cause = d.cause();
         String diagnosis = d.diagnosis();
         String hint = d.hint();
+        String kind = k.table.kindOf(symbol, cause); // refused, reset, broken_pipe, timeout, closed, or null
         Event.After after = null;
         Consequences.Root root = k.consequences.rootOf(self, nanos);
         if (root != null) {
             after = new Event.After(root.errno(), root.cause(), (nanos - root.nanos()) / 1_000_000L, root.nanos());
             String suffix = "_after_" + root.kind();
             if (cause == null || !cause.endsWith(suffix)) { // a rule that already tells this story keeps its texts
-                String own = k.table.kindOf(symbol, cause);
                 ErrorTable.Note texts = k.table.after(root.kind());
-                cause = (own == null ? "failed" : own) + suffix;
+                cause = (kind == null ? "failed" : kind) + suffix;
                 diagnosis = followUp(texts.diagnosis(), after, thrown);
                 hint = followUp(texts.hint(), after, thrown);
             }
-        } else {
-            String kind = k.table.kindOf(symbol, cause);
-            if (k.table.after(kind) != null) {
-                k.consequences.remember(self, symbol, cause, kind, nanos);
-            }
+        } else if (k.table.after(kind) != null) {
+            k.consequences.remember(self, symbol, cause, kind, nanos);
         }
-        if (history != null && facts.idle() && ("ECONNRESET".equals(symbol) || "EPIPE".equals(symbol))) {
+        if (history != null && facts.idle() && ("reset".equals(kind) || "broken_pipe".equals(kind))) {
             k.peerIdle.closedAfter(facts.remote(), history.idleMs()); // reset or closed by the peer after this idle time
         }
         Origin origin = originOf(thrown, k);

@@ -90,7 +90,8 @@ record Origin(String site, String appSite, String library, String knob) {
             this.libraries = libraries;
         }
 
-        void frame(String className, boolean jdkModule, String method, String file, int line) {
+        /** One frame; {@code notTheApplications}: a frame of the JDK or of the agent (see {@link CallSite#isJdkOrAgent}). */
+        void frame(String className, boolean notTheApplications, String method, String file, int line) {
             Library library = libraries.of(className);
             if (library != null) {
                 if (innermost == null) {
@@ -100,7 +101,7 @@ record Origin(String site, String appSite, String library, String knob) {
                     outermostKnob = library;
                 }
             }
-            if (jdkModule || CallSite.isJdkClass(className) || CallSite.isAgent(className)) {
+            if (notTheApplications) {
                 return;
             }
             if (site == null) {
@@ -122,9 +123,8 @@ record Origin(String site, String appSite, String library, String knob) {
     static Origin of(StackTraceElement[] frames, String threadName, Libraries libraries) {
         Reader reader = new Reader(libraries);
         for (StackTraceElement frame : frames) {
-            String module = frame.getModuleName();
-            reader.frame(frame.getClassName(), module != null && (module.startsWith("java.") || module.startsWith("jdk.")),
-                    frame.getMethodName(), frame.getFileName(), frame.getLineNumber());
+            reader.frame(frame.getClassName(), CallSite.isJdkOrAgent(frame), frame.getMethodName(), frame.getFileName(),
+                    frame.getLineNumber());
         }
         return reader.origin(threadName);
     }

@@ -413,6 +413,23 @@ public final class KernelTcp {
 
     /** Visits every row after the header, in place (no strings); false when past the line or time budget. */
     static boolean scanRows(byte[] content, long deadline, RowVisitor visitor) {
+        return forEachRow(content, deadline, (starts, ends, fields) -> visitor.row(
+                fields > 3 ? stateAt(content, starts[3], ends[3]) : -1,
+                fields > 9 ? parseDecimal(content, starts[9], ends[9]) : -1));
+    }
+
+    /** The fields of one row: {@code content[starts[i], ends[i])} for the first {@code fields} (at most 10). */
+    private interface FieldsVisitor {
+        void row(int[] starts, int[] ends, int fields);
+    }
+
+    /**
+     * The one walk over a table's rows (after the header), splitting each into its first ten
+     * fields in place; false when past the line or time budget.
+     */
+    private static boolean forEachRow(byte[] content, long deadline, FieldsVisitor visitor) {
+        int[] starts = new int[10];
+        int[] ends = new int[10];
         int lines = 0;
         int at = indexOfByte(content, 0, (byte) '\n') + 1; // skip the header
         while (at > 0 && at < content.length) {
@@ -423,11 +440,8 @@ public final class KernelTcp {
             if (end < 0) {
                 end = content.length;
             }
-            int state = -1;
-            long inode = -1;
-            int field = 0;
-            int i = at;
-            while (i < end && field <= 9) {
+            int fields = 0;
+            for (int i = at; i < end && fields < 10; ) {
                 while (i < end && content[i] == ' ') {
                     i++;
                 }
@@ -438,17 +452,19 @@ public final class KernelTcp {
                 if (start == i) {
                     break;
                 }
-                if (field == 3 && i - start == 2) {
-                    state = Character.digit(content[start], 16) * 16 + Character.digit(content[start + 1], 16);
-                } else if (field == 9) {
-                    inode = parseDecimal(content, start, i);
-                }
-                field++;
+                starts[fields] = start;
+                ends[fields] = i;
+                fields++;
             }
-            visitor.row(state, inode);
+            visitor.row(starts, ends, fields);
             at = end + 1;
         }
         return true;
+    }
+
+    /** The state column (two hex digits) as a number, or -1. */
+    private static int stateAt(byte[] content, int start, int end) {
+        return end - start == 2 ? Character.digit(content[start], 16) * 16 + Character.digit(content[start + 1], 16) : -1;
     }
 
     private static int indexOfByte(byte[] content, int from, byte b) {
@@ -556,43 +572,15 @@ public final class KernelTcp {
     /** Adds the CLOSE_WAIT rows of one table (their key and inode); false when past the line or time budget. */
     private static boolean closeWaitRows(byte[] content, boolean v4, long deadline, java.util.List<String> keys,
                                          java.util.List<Long> inodes) {
-        int lines = 0;
-        int at = indexOfByte(content, 0, (byte) '\n') + 1; // skip the header
-        while (at > 0 && at < content.length) {
-            if (++lines > MAX_LINES || ((lines & 1023) == 0 && System.nanoTime() > deadline)) {
-                return false;
-            }
-            int end = indexOfByte(content, at, (byte) '\n');
-            if (end < 0) {
-                end = content.length;
-            }
-            int[] starts = new int[10];
-            int[] ends = new int[10];
-            int field = 0;
-            for (int i = at; i < end && field < 10; field++) {
-                while (i < end && content[i] == ' ') {
-                    i++;
-                }
-                starts[field] = i;
-                while (i < end && content[i] != ' ') {
-                    i++;
-                }
-                ends[field] = i;
-                if (starts[field] == i) {
-                    break;
-                }
-            }
-            if (field == 10 && ends[3] - starts[3] == 2 && Character.digit(content[starts[3]], 16) * 16
-                    + Character.digit(content[starts[3] + 1], 16) == CLOSE_WAIT) {
+        return forEachRow(content, deadline, (starts, ends, fields) -> {
+            if (fields == 10 && stateAt(content, starts[3], ends[3]) == CLOSE_WAIT) {
                 String local = new String(content, starts[1], ends[1] - starts[1], StandardCharsets.US_ASCII);
                 String remote = new String(content, starts[2], ends[2] - starts[2], StandardCharsets.US_ASCII);
                 String key = v4 ? V4_MAPPED_PREFIX + local + " " + V4_MAPPED_PREFIX + remote : local + " " + remote;
                 keys.add(key.toUpperCase(java.util.Locale.ROOT));
                 inodes.add(parseDecimal(content, starts[9], ends[9]));
             }
-            at = end + 1;
-        }
-        return true;
+        });
     }
 
     /**

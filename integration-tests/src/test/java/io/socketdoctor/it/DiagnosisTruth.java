@@ -161,7 +161,7 @@ final class DiagnosisTruth {
             if (m.group(1).equals("connected") || m.group(1).equals("accepted")) {
                 opened = ago;
             } else {
-                assertNotNull(opened >= 0 ? Boolean.TRUE : null, "no open in " + history + context);
+                assertTrue(opened >= 0, "an I/O before the open is named: " + history + context);
                 assertTrue(ago <= opened, "an I/O before the connection existed: " + history + context);
             }
         }
