@@ -531,7 +531,8 @@ public final class Diagnostics implements Tracker.NoticeSink {
                 diagnosis = followUp(texts.diagnosis(), after, thrown);
                 hint = followUp(texts.hint(), after, thrown);
             }
-        } else if (k.table.after(kind) != null) {
+        } else if (emit && k.table.after(kind) != null) {
+            // Not the warm-up's fake failure: its socket could take the slot of a real root moments old.
             k.consequences.remember(self, symbol, cause, kind, nanos);
         }
         if (history != null && facts.idle() && ("reset".equals(kind) || "broken_pipe".equals(kind))) {
