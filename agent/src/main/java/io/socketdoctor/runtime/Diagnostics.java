@@ -616,6 +616,7 @@ public final class Diagnostics implements Tracker.NoticeSink {
             eventOf(new Tracker.Notice("close_wait_leak", Op.CLOSE, r, null, 0), false);
         }
         sink.warmUp(diagnose(read, socket, null, thrown, TlsContext.of(thrown), false));
+        Consequences.warmUp();
         TlsContext.ofCurrentThread();
         peerClosedDuringHandshake(thrown, perThread.get());
         new ThrownSite(thrown).get();
