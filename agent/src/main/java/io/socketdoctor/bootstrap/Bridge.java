@@ -100,7 +100,7 @@ public final class Bridge {
      *
      * @param self   the socket, stream, channel or socket impl whose method failed
      * @param detail the method's address or option argument where the site passes one, else null
-     * @param site   the hook site's id (see {@code install.HookSites})
+     * @param site   the hook site's id (see {@code hook.HookSites})
      */
     public static void error(Object self, Object detail, int site, Throwable thrown) {
         MethodHandle handler = onError;

@@ -1,5 +1,6 @@
 package io.socketdoctor.install;
 
+import io.socketdoctor.hook.HookSite;
 import io.socketdoctor.bootstrap.Bridge;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerArray;

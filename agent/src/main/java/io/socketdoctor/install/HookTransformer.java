@@ -1,5 +1,6 @@
 package io.socketdoctor.install;
 
+import io.socketdoctor.hook.HookSite;
 import java.lang.instrument.ClassFileTransformer;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;

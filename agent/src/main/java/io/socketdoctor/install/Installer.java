@@ -1,5 +1,7 @@
 package io.socketdoctor.install;
 
+import io.socketdoctor.hook.HookSite;
+import io.socketdoctor.hook.HookSites;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.HashSet;

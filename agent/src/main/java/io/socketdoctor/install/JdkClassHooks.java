@@ -1,5 +1,6 @@
 package io.socketdoctor.install;
 
+import io.socketdoctor.hook.HookSite;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

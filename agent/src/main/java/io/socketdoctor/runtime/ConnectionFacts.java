@@ -2,7 +2,7 @@ package io.socketdoctor.runtime;
 
 import io.socketdoctor.classify.Facts;
 import io.socketdoctor.classify.Op;
-import io.socketdoctor.install.HookSite;
+import io.socketdoctor.hook.HookSite;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;

@@ -1,5 +1,7 @@
 package io.socketdoctor.install;
 
+import io.socketdoctor.hook.HookSite;
+import io.socketdoctor.hook.HookSites;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,4 +1,4 @@
-package io.socketdoctor.install;
+package io.socketdoctor.hook;
 
 import io.socketdoctor.classify.Api;
 import io.socketdoctor.classify.Op;
@@ -56,7 +56,7 @@ public record HookSite(int id, String type, String method, List<String> paramete
         /** an accepted async channel's constructor: reports it opened (a constructor has no catch-all) */
         CONSTRUCTED,
         /**
-         * Asynchronous channels: a rewrite of the method's delivery calls (see {@link AsyncDelivery});
+         * Asynchronous channels: a rewrite of the method's delivery calls (see {@code install.AsyncDelivery});
          * the instance is the channel; {@code kind} READ_DONE/WRITE_DONE also stamps its
          * {@code IOUtil.read}/{@code write} results
          */
@@ -68,7 +68,7 @@ public record HookSite(int id, String type, String method, List<String> paramete
         /** failures only; the instance and its second argument ({@code DatagramChannel.send}'s target) */
         INSTANCE_AND_SECOND_ARGUMENT;
 
-        /** Rewrites call sites inside the method ({@link AsyncDelivery}) instead of wrapping it. */
+        /** Rewrites call sites inside the method ({@code install.AsyncDelivery}) instead of wrapping it. */
         public boolean rewritesDeliveries() {
             return this == ASYNC_DELIVERY || this == ASYNC_CONNECT_DELIVERY || this == ASYNC_TIMEOUT_DELIVERY;
         }
