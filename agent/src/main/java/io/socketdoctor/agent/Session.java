@@ -6,6 +6,7 @@ import io.socketdoctor.event.EventSink;
 import io.socketdoctor.export.MetricsExporter;
 import io.socketdoctor.install.BridgeInjector;
 import io.socketdoctor.install.Installer;
+import io.socketdoctor.runtime.BridgeHandlers;
 import io.socketdoctor.runtime.Diagnostics;
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandle;
@@ -84,9 +85,9 @@ public final class Session {
                                              EventSink sink, ConnectionStats stats, KernelTcp kernel,
                                              Tracker tracker, Diagnostics diagnostics, Runnable afterWarmUp)
             throws Throwable {
-        Diagnostics.activate(diagnostics);
-        MethodHandle onError = Diagnostics.errorHandle();
-        MethodHandle onEvent = Diagnostics.eventHandle();
+        BridgeHandlers.activate(diagnostics);
+        MethodHandle onError = BridgeHandlers.errorHandle();
+        MethodHandle onEvent = BridgeHandlers.eventHandle();
         bridge.control(Bridge.SET_ON_ERROR, onError);
         bridge.control(Bridge.SET_ON_EVENT, onEvent);
         // Library transports (Netty's native ones) call this public class of the agent jar instead.
@@ -186,7 +187,7 @@ public final class Session {
         bridge.control(Bridge.SET_ON_EVENT, null);
         bridge.control(Bridge.SET_CONNECTIONS, null);
         io.socketdoctor.bootstrap.LibraryBridge.setNettyHandler(null);
-        Diagnostics.activate(null);
+        BridgeHandlers.activate(null);
     }
 
     /** Hands the connection table to the bridge, which stamps reads and writes into it. A class, not a lambda. */

@@ -32,29 +32,167 @@ public record Event(Instant ts, String type, String errno, Integer errnoCode, St
 
     public static final String SOCKET_ERROR = "socket_error";
 
-    /** An event with everything but the fields that came with issue 15 (app site, library, after). */
-    public Event(Instant ts, String type, String errno, Integer errnoCode, String confidence, String cause,
-                 String op, String api, String exception, String message, String local, String remote,
-                 String diagnosis, String hint, String thread, String site, History history, TcpState tcp,
-                 String tls) {
-        this(ts, type, errno, errnoCode, confidence, cause, op, api, exception, message, local, remote,
-                diagnosis, hint, thread, site, history, tcp, tls, null, null, null, System.nanoTime());
+    /**
+     * An event built by name: {@code Event.of(SOCKET_ERROR).errno("ECONNRESET", 104).call("read", "socket")...}.
+     * Nothing is required but the type; what is not set is null (not known, not written).
+     */
+    public static Builder of(String type) {
+        return new Builder(type);
     }
 
-    /** An event without connection history or kernel state. */
-    public Event(Instant ts, String type, String errno, Integer errnoCode, String confidence, String cause,
-                 String op, String api, String exception, String message, String local, String remote,
-                 String diagnosis, String hint, String thread, String site) {
-        this(ts, type, errno, errnoCode, confidence, cause, op, api, exception, message, local, remote,
-                diagnosis, hint, thread, site, null, null, null);
+    /** This event as a builder, to derive another with some fields changed. */
+    public Builder toBuilder() {
+        Builder b = new Builder(type);
+        b.ts = ts;
+        b.errno = errno;
+        b.errnoCode = errnoCode;
+        b.confidence = confidence;
+        b.cause = cause;
+        b.op = op;
+        b.api = api;
+        b.exception = exception;
+        b.message = message;
+        b.local = local;
+        b.remote = remote;
+        b.diagnosis = diagnosis;
+        b.hint = hint;
+        b.thread = thread;
+        b.site = site;
+        b.history = history;
+        b.tcp = tcp;
+        b.tls = tls;
+        b.appSite = appSite;
+        b.library = library;
+        b.after = after;
+        return b.nanos(nanos);
     }
 
-    /** An event of a plain (not TLS) connection. */
-    public Event(Instant ts, String type, String errno, Integer errnoCode, String confidence, String cause,
-                 String op, String api, String exception, String message, String local, String remote,
-                 String diagnosis, String hint, String thread, String site, History history, TcpState tcp) {
-        this(ts, type, errno, errnoCode, confidence, cause, op, api, exception, message, local, remote,
-                diagnosis, hint, thread, site, history, tcp, null);
+    /** Fields in the pairs they are known in; {@link #build()} stamps {@code nanos} unless it was set. */
+    public static final class Builder {
+        private final String type;
+        private Instant ts;
+        private String errno;
+        private Integer errnoCode;
+        private String confidence;
+        private String cause;
+        private String op;
+        private String api;
+        private String exception;
+        private String message;
+        private String local;
+        private String remote;
+        private String diagnosis;
+        private String hint;
+        private String thread;
+        private String site;
+        private History history;
+        private TcpState tcp;
+        private String tls;
+        private String appSite;
+        private String library;
+        private After after;
+        private long nanos;
+        private boolean nanosSet;
+
+        private Builder(String type) {
+            this.type = type;
+        }
+
+        public Builder at(Instant ts) {
+            this.ts = ts;
+            return this;
+        }
+
+        /** The errno symbol and its number on this platform (either may be null). */
+        public Builder errno(String symbol, Integer code) {
+            this.errno = symbol;
+            this.errnoCode = code;
+            return this;
+        }
+
+        /** The rule or note that matched, and how sure it is ({@code exact}, {@code inferred}). */
+        public Builder cause(String cause, String confidence) {
+            this.cause = cause;
+            this.confidence = confidence;
+            return this;
+        }
+
+        /** The operation ({@code read}, {@code connect}...) and the API it went through. */
+        public Builder call(String op, String api) {
+            this.op = op;
+            this.api = api;
+            return this;
+        }
+
+        /** The exception the application got: its class name and its (capped) message. */
+        public Builder exception(String className, String message) {
+            this.exception = className;
+            this.message = message;
+            return this;
+        }
+
+        /** The connection's ends, {@code host:port}. */
+        public Builder ends(String local, String remote) {
+            this.local = local;
+            this.remote = remote;
+            return this;
+        }
+
+        /** What happened and what to do next, as rendered for this connection. */
+        public Builder texts(String diagnosis, String hint) {
+            this.diagnosis = diagnosis;
+            this.hint = hint;
+            return this;
+        }
+
+        public Builder thread(String thread) {
+            this.thread = thread;
+            return this;
+        }
+
+        /** The first frame outside the JDK, and the application's own frame. */
+        public Builder sites(String site, String appSite) {
+            this.site = site;
+            this.appSite = appSite;
+            return this;
+        }
+
+        public Builder library(String library) {
+            this.library = library;
+            return this;
+        }
+
+        public Builder history(History history) {
+            this.history = history;
+            return this;
+        }
+
+        public Builder tcp(TcpState tcp) {
+            this.tcp = tcp;
+            return this;
+        }
+
+        public Builder tls(String tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        public Builder after(After after) {
+            this.after = after;
+            return this;
+        }
+
+        public Builder nanos(long nanos) {
+            this.nanos = nanos;
+            this.nanosSet = true;
+            return this;
+        }
+
+        public Event build() {
+            return new Event(ts, type, errno, errnoCode, confidence, cause, op, api, exception, message, local,
+                    remote, diagnosis, hint, thread, site, history, tcp, tls, appSite, library, after,
+                    nanosSet ? nanos : System.nanoTime());
+        }
     }
 
     /**
@@ -107,8 +245,7 @@ public record Event(Instant ts, String type, String errno, Integer errnoCode, St
     }
 
     public Event withTcp(TcpState tcp) {
-        return new Event(ts, type, errno, errnoCode, confidence, cause, op, api, exception, message, local, remote,
-                diagnosis, hint, thread, site, history, tcp, tls, appSite, library, after, nanos);
+        return toBuilder().tcp(tcp).build();
     }
 
     /** The key the log's rate limit counts by: the errno, else the cause, else "unknown". */

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * one daemon thread: the rate-limited log line and the JSON line. A full queue drops the event
  * and counts it; a write that fails is reported once and that output is switched off.
  */
-public final class EventSink implements AutoCloseable {
+public final class EventSink implements EventReceiver, AutoCloseable {
 
     private static final int CAPACITY = 4096;
     private static final long POLL_MILLIS = 200;
@@ -210,6 +210,7 @@ public final class EventSink implements AutoCloseable {
      * Runs the writer's formatting once on the calling thread, without writing, so that the first
      * real event loads no class (at that moment the application may be handling its failure).
      */
+    @Override
     public void warmUp(Event event) {
         JsonLine.format(event).getBytes(StandardCharsets.UTF_8);
         EventText.logLine(event);
@@ -229,6 +230,7 @@ public final class EventSink implements AutoCloseable {
     }
 
     /** Never blocks: a full queue drops the event. */
+    @Override
     public void offer(Event event) {
         if (!queue.offer(event)) {
             dropped.incrementAndGet();
@@ -267,8 +269,7 @@ public final class EventSink implements AutoCloseable {
 
     /** Ends the writer's wait for the queue at once (it then sees {@code running} is false). */
     private void wakeWriter() {
-        queue.offer(new Event(null, WAKE, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null));
+        queue.offer(Event.of(WAKE).build());
     }
 
     private void run() {

@@ -102,7 +102,7 @@ final class CallSite {
     /** The agent's own packages (not every io.socketdoctor package: the demo lives there too). */
     private static final String[] AGENT_PACKAGES = {"io.socketdoctor.agent.", "io.socketdoctor.bootstrap.",
         "io.socketdoctor.classify.", "io.socketdoctor.cli.", "io.socketdoctor.config.", "io.socketdoctor.event.",
-        "io.socketdoctor.export.", "io.socketdoctor.install.", "io.socketdoctor.runtime.", "io.socketdoctor.shaded.",
+        "io.socketdoctor.export.", "io.socketdoctor.hook.", "io.socketdoctor.install.", "io.socketdoctor.runtime.", "io.socketdoctor.shaded.",
         "io.socketdoctor.track."};
 
     /**
@@ -146,5 +146,12 @@ final class CallSite {
             }
         }
         return false;
+    }
+
+    /** The current thread's name, or its {@code toString()} when the name is empty. */
+    static String currentThreadName() {
+        Thread t = Thread.currentThread();
+        String name = t.getName();
+        return name.isEmpty() ? t.toString() : name;
     }
 }

@@ -129,6 +129,34 @@ record Origin(String site, String appSite, String library, String knob) {
         return reader.origin(threadName);
     }
 
+    /**
+     * The origin told by sites kept as text ({@code class.method(File:line)}), for events off the
+     * application's thread: the first site in a client library names it (and its knob); else none.
+     */
+    static Origin ofSites(Libraries libraries, String... sites) {
+        for (String site : sites) {
+            String className = classOf(site);
+            Library library = className == null ? null : libraries.of(className);
+            if (library != null) {
+                return new Origin(site, null, library.name(), library.knob());
+            }
+        }
+        return NONE;
+    }
+
+    /** A site kept as text, if it is the application's own frame; else null. */
+    static String appSiteOf(Libraries libraries, String site) {
+        String className = classOf(site);
+        return className != null && libraries.of(className) == null && !libraries.skipped(className) ? site : null;
+    }
+
+    /** The class of a site kept as text ({@code com.acme.Client.send(Client.java:42)}), or null. */
+    static String classOf(String site) {
+        int paren = site == null ? -1 : site.indexOf('(');
+        int dot = paren < 0 ? -1 : site.lastIndexOf('.', paren);
+        return dot < 0 ? null : site.substring(0, dot);
+    }
+
     /** This origin, with the other's fields where this one has none (a thrown stack, then the thread's own). */
     Origin or(Origin other) {
         return new Origin(site != null ? site : other.site, appSite != null ? appSite : other.appSite,

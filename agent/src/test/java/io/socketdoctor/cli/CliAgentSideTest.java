@@ -116,8 +116,7 @@ class CliAgentSideTest {
         }
         counts.onEvent(event("ECONNRESET", "peer_reset_read"));
         counts.onEvent(event(null, null));
-        counts.onEvent(new Event(Instant.now(), "write_after_eof", null, null, null, null, "write", "socket",
-                null, null, null, null, null, null, "t", null));
+        counts.onEvent(Event.of("write_after_eof").at(Instant.now()).call("write", "socket").thread("t").build());
         assertEquals(5, counts.failures());
         assertEquals("ECONNREFUSED 3, ECONNRESET 1, none 1", ErrorCounts.format(counts.byErrno()));
         assertEquals("refused 3, none 1, peer_reset_read 1", ErrorCounts.format(counts.byCause()));
@@ -134,8 +133,8 @@ class CliAgentSideTest {
     }
 
     private static Event event(String errno, String cause) {
-        return new Event(Instant.now(), Event.SOCKET_ERROR, errno, null, null, cause, "read", "socket",
-                "java.net.SocketException", "x", null, null, null, null, "main", null);
+        return Event.of(Event.SOCKET_ERROR).at(Instant.now()).errno(errno, null).cause(cause, null)
+                .call("read", "socket").exception("java.net.SocketException", "x").thread("main").build();
     }
 
     @Test

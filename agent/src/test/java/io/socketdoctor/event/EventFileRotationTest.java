@@ -26,8 +26,9 @@ class EventFileRotationTest {
         sink.start(() -> { });
         int n = 60;
         for (int i = 0; i < n; i++) {
-            sink.offer(new Event(Instant.parse("2026-01-01T00:00:00Z"), Event.SOCKET_ERROR, null, null, null, null,
-                    "read", "socket", "java.net.SocketException", "failure " + i, null, null, "D.", "H.", "main", null));
+            sink.offer(Event.of(Event.SOCKET_ERROR).at(Instant.parse("2026-01-01T00:00:00Z")).call("read", "socket")
+                    .exception("java.net.SocketException", "failure " + i).texts("D.", "H.").thread("main")
+                    .build());
             if (i % 10 == 9) {
                 Thread.sleep(50);
             }

@@ -14,15 +14,18 @@ class EventTextTest {
     private static final String HINT = "Look at the peer's logs at this time.";
 
     private static Event reset() {
-        return new Event(TS, Event.SOCKET_ERROR, "ECONNRESET", 104, "exact", "peer_reset_read", "read", "socket",
-                "java.net.SocketException", "Connection reset", "10.0.0.1:40000", "10.0.0.2:80",
-                DIAGNOSIS, HINT, "http-worker-3", "com.acme.Client.send(Client.java:42)");
+        return Event.of(Event.SOCKET_ERROR).at(TS).errno("ECONNRESET", 104).cause("peer_reset_read", "exact")
+                .call("read", "socket").exception("java.net.SocketException", "Connection reset")
+                .ends("10.0.0.1:40000", "10.0.0.2:80").texts(DIAGNOSIS, HINT).thread("http-worker-3")
+                .sites("com.acme.Client.send(Client.java:42)", null).build();
     }
 
     private static Event readTimeout() {
-        return new Event(TS, Event.SOCKET_ERROR, null, null, "exact", "read_timeout_jdk", "read", "socket",
-                "java.net.SocketTimeoutException", "Read timed out", "10.0.0.1:40000", "10.0.0.2:80",
-                "No byte arrived within SO_TIMEOUT.", "Check the peer's latency.", "main", "com.acme.Client.poll(Client.java:7)");
+        return Event.of(Event.SOCKET_ERROR).at(TS).cause("read_timeout_jdk", "exact").call("read", "socket")
+                .exception("java.net.SocketTimeoutException", "Read timed out")
+                .ends("10.0.0.1:40000", "10.0.0.2:80")
+                .texts("No byte arrived within SO_TIMEOUT.", "Check the peer's latency.").thread("main")
+                .sites("com.acme.Client.poll(Client.java:7)", null).build();
     }
 
     @Test
@@ -41,9 +44,10 @@ class EventTextTest {
     @Test
     void aTlsEventNamesItsPhaseInTheHeadline() {
         Event e = reset();
-        Event tls = new Event(TS, e.type(), e.errno(), e.errnoCode(), e.confidence(), "peer_reset_read_tls_handshake",
-                e.op(), e.api(), e.exception(), e.message(), e.local(), e.remote(), DIAGNOSIS, HINT, e.thread(),
-                e.site(), null, null, "handshake");
+        Event tls = Event.of(e.type()).at(TS).errno(e.errno(), e.errnoCode())
+                .cause("peer_reset_read_tls_handshake", e.confidence()).call(e.op(), e.api())
+                .exception(e.exception(), e.message()).ends(e.local(), e.remote()).texts(DIAGNOSIS, HINT)
+                .thread(e.thread()).sites(e.site(), null).tls("handshake").build();
         assertTrue(EventText.logLine(tls).startsWith("[socket-doctor] ECONNRESET (errno 104, peer_reset_read_tls_handshake)"
                 + " on read socket (TLS handshake) 10.0.0.1:40000 -> 10.0.0.2:80: "), EventText.logLine(tls));
         assertTrue(EventText.note(tls).contains(" on read socket (TLS handshake) "), EventText.note(tls));
@@ -60,8 +64,9 @@ class EventTextTest {
 
     @Test
     void anInferredErrnoSaysSo() {
-        Event e = new Event(TS, Event.SOCKET_ERROR, "EPIPE", 32, "inferred", "write_after_own_shutdown", "write",
-                "socket", "java.net.SocketException", "Broken pipe", null, "10.0.0.2:80", "D.", "H.", "main", null);
+        Event e = Event.of(Event.SOCKET_ERROR).at(TS).errno("EPIPE", 32).cause("write_after_own_shutdown", "inferred")
+                .call("write", "socket").exception("java.net.SocketException", "Broken pipe")
+                .ends(null, "10.0.0.2:80").texts("D.", "H.").thread("main").build();
         assertTrue(EventText.logLine(e).startsWith(
                 "[socket-doctor] EPIPE (errno 32, inferred, write_after_own_shutdown) on write socket -> 10.0.0.2:80: "),
                 EventText.logLine(e));
@@ -69,15 +74,17 @@ class EventTextTest {
 
     @Test
     void anErrnoWithoutNumberOnThisPlatformLeavesTheNumberOut() {
-        Event e = new Event(TS, Event.SOCKET_ERROR, "EPIPE", null, "exact", "broken_pipe", "write", "channel",
-                "java.io.IOException", "Broken pipe", null, null, "D.", "H.", "main", null);
+        Event e = Event.of(Event.SOCKET_ERROR).at(TS).errno("EPIPE", null).cause("broken_pipe", "exact")
+                .call("write", "channel").exception("java.io.IOException", "Broken pipe").texts("D.", "H.")
+                .thread("main").build();
         assertEquals("[socket-doctor: EPIPE (broken_pipe)]", EventText.tag(e));
     }
 
     @Test
     void anUnrecognisedFailureIsNamedSo() {
-        Event e = new Event(TS, Event.SOCKET_ERROR, null, null, null, null, "read", "socket",
-                "java.net.SocketException", "Something odd happened", null, null, "No rule.", "Report it.", "main", null);
+        Event e = Event.of(Event.SOCKET_ERROR).at(TS).call("read", "socket")
+                .exception("java.net.SocketException", "Something odd happened").texts("No rule.", "Report it.")
+                .thread("main").build();
         assertTrue(EventText.logLine(e).startsWith("[socket-doctor] unrecognised failure on read socket: "),
                 EventText.logLine(e));
         assertEquals("[socket-doctor: unrecognised failure]", EventText.tag(e));
@@ -85,8 +92,9 @@ class EventTextTest {
 
     @Test
     void missingMessageSiteAndAddressesAreLeftOut() {
-        Event e = new Event(TS, Event.SOCKET_ERROR, null, null, "exact", "channel_closed", "write", "channel",
-                "java.nio.channels.ClosedChannelException", null, null, null, "D.", "H.", "main", null);
+        Event e = Event.of(Event.SOCKET_ERROR).at(TS).cause("channel_closed", "exact").call("write", "channel")
+                .exception("java.nio.channels.ClosedChannelException", null).texts("D.", "H.").thread("main")
+                .build();
         assertEquals("[socket-doctor] channel_closed (no errno) on write channel: "
                 + "java.nio.channels.ClosedChannelException [main] -- D. Hint: H.", EventText.logLine(e));
     }
@@ -113,8 +121,9 @@ class EventTextTest {
 
     @Test
     void theLogLineStaysOnOneLine() {
-        Event e = new Event(TS, Event.SOCKET_ERROR, null, null, "exact", "unknown_host", "connect", "socket",
-                "java.net.UnknownHostException", "evil\n[socket-doctor] forged line\r", null, null, "D.", "H.", "main", null);
+        Event e = Event.of(Event.SOCKET_ERROR).at(TS).cause("unknown_host", "exact").call("connect", "socket")
+                .exception("java.net.UnknownHostException", "evil\n[socket-doctor] forged line\r")
+                .texts("D.", "H.").thread("main").build();
         String line = EventText.logLine(e);
         assertFalse(line.contains("\n") || line.contains("\r"), line);
         assertTrue(line.contains("evil"), line);
@@ -123,17 +132,19 @@ class EventTextTest {
     /** A consequence names its first failure; the application's frame and the library follow the site. */
     @Test
     void theLogLineOfAConsequenceNamesItsFirstFailureAndTheApplicationsFrame() {
-        Event e = new Event(TS, Event.SOCKET_ERROR, null, null, "exact", "closed_after_refused", "connect", "channel",
-                "java.nio.channels.ClosedChannelException", null, null, "127.0.0.1:9", DIAGNOSIS, HINT,
-                "HttpClient-1-Worker-0", "okhttp3.internal.Call.run(Call.kt:9)", null, null, null,
-                "com.acme.Main.main(Main.java:3)", "okhttp", new Event.After("ECONNREFUSED", "refused", 3, 1), 2);
+        Event e = Event.of(Event.SOCKET_ERROR).at(TS).cause("closed_after_refused", "exact").call("connect", "channel")
+                .exception("java.nio.channels.ClosedChannelException", null).ends(null, "127.0.0.1:9")
+                .texts(DIAGNOSIS, HINT).thread("HttpClient-1-Worker-0")
+                .sites("okhttp3.internal.Call.run(Call.kt:9)", "com.acme.Main.main(Main.java:3)")
+                .library("okhttp").after(new Event.After("ECONNREFUSED", "refused", 3, 1)).nanos(2).build();
         assertEquals("[socket-doctor] closed_after_refused (no errno; follow-up of ECONNREFUSED 3 ms earlier) on"
                 + " connect channel -> 127.0.0.1:9: java.nio.channels.ClosedChannelException at"
                 + " okhttp3.internal.Call.run(Call.kt:9) from com.acme.Main.main(Main.java:3) [HttpClient-1-Worker-0, okhttp]"
                 + " -- " + DIAGNOSIS + " Hint: " + HINT, EventText.logLine(e));
-        Event epipe = new Event(TS, Event.SOCKET_ERROR, "EPIPE", 32, "exact", "broken_pipe_after_reset", "write",
-                "socket", "java.net.SocketException", "Broken pipe", null, null, DIAGNOSIS, HINT, "main", null, null, null,
-                null, null, null, new Event.After("ECONNRESET", "peer_reset_read", 1250, 1), 2);
+        Event epipe = Event.of(Event.SOCKET_ERROR).at(TS).errno("EPIPE", 32).cause("broken_pipe_after_reset", "exact")
+                .call("write", "socket").exception("java.net.SocketException", "Broken pipe")
+                .texts(DIAGNOSIS, HINT).thread("main")
+                .after(new Event.After("ECONNRESET", "peer_reset_read", 1250, 1)).nanos(2).build();
         assertTrue(EventText.logLine(epipe).startsWith(
                 "[socket-doctor] EPIPE (errno 32, broken_pipe_after_reset; follow-up of ECONNRESET 1.2 s earlier) on write"),
                 EventText.logLine(epipe));

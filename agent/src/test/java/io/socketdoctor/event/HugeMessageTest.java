@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 class HugeMessageTest {
 
     private static Event withMessage(String message) {
-        return new Event(Instant.parse("2026-01-01T00:00:00Z"), Event.SOCKET_ERROR, null, null, null, null, "read",
-                "socket", "java.net.SocketException", message, null, null, "D.", "H.", "main", null);
+        return Event.of(Event.SOCKET_ERROR).at(Instant.parse("2026-01-01T00:00:00Z")).call("read", "socket")
+                .exception("java.net.SocketException", message).texts("D.", "H.").thread("main").build();
     }
 
     @Test

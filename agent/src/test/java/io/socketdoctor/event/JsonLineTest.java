@@ -24,29 +24,29 @@ class JsonLineTest {
             "tcp_state", "send_q", "recv_q");
 
     static Event reset() {
-        return new Event(TS, Event.SOCKET_ERROR, "ECONNRESET", 104, "exact", "peer_reset_read", "read", "socket",
-                "java.net.SocketException", "Connection reset", "10.0.0.1:40000", "10.0.0.2:80",
-                "The peer sent a TCP RST.", "Look at the peer's logs.", "main",
-                "com.acme.Client.send(Client.java:42)");
+        return Event.of(Event.SOCKET_ERROR).at(TS).errno("ECONNRESET", 104).cause("peer_reset_read", "exact")
+                .call("read", "socket").exception("java.net.SocketException", "Connection reset")
+                .ends("10.0.0.1:40000", "10.0.0.2:80")
+                .texts("The peer sent a TCP RST.", "Look at the peer's logs.").thread("main")
+                .sites("com.acme.Client.send(Client.java:42)", null).build();
     }
 
     /** The tls field appears only on TLS connections, after api; a plain socket's line is unchanged. */
     @Test
     void theTlsFieldIsThereOnlyForTls() {
         Event plain = reset();
-        Event tls = new Event(plain.ts(), plain.type(), plain.errno(), plain.errnoCode(), plain.confidence(),
-                "peer_reset_read_tls_handshake", plain.op(), plain.api(), plain.exception(), plain.message(),
-                plain.local(), plain.remote(), plain.diagnosis(), plain.hint(), plain.thread(), plain.site(),
-                null, null, "handshake");
+        Event tls = plain.toBuilder().cause("peer_reset_read_tls_handshake", plain.confidence()).tls("handshake")
+                .build();
         assertFalse(JsonLine.format(plain).contains("\"tls\""), JsonLine.format(plain));
         String line = JsonLine.format(tls);
         Map<String, Object> json = Json.parseObject(line);
         assertEquals("handshake", json.get("tls"));
         assertEquals(FIELDS.size() + 1, json.size());
         assertTrue(line.contains("\"api\":\"socket\",\"tls\":\"handshake\",\"exception\""), line);
-        assertEquals("established", Json.parseObject(JsonLine.format(new Event(plain.ts(), plain.type(), null, null,
-                null, null, "write", "socket", null, null, null, null, "d.", "h.", "main", null, null, null,
-                "established").withTcp(new Event.TcpState("GONE", null, null)))).get("tls"), "withTcp keeps tls");
+        Event established = Event.of(plain.type()).at(plain.ts()).call("write", "socket").texts("d.", "h.")
+                .thread("main").tls("established").build();
+        assertEquals("established", Json.parseObject(JsonLine.format(
+                established.withTcp(new Event.TcpState("GONE", null, null)))).get("tls"), "withTcp keeps tls");
     }
 
     @Test
@@ -86,9 +86,7 @@ class JsonLineTest {
             java.time.Instant.parse("2024-05-01T12:34:56.790Z")};
         Event base = reset();
         for (java.time.Instant t : times) {
-            Event e = new Event(t, base.type(), base.errno(), base.errnoCode(), base.confidence(), base.cause(),
-                    base.op(), base.api(), base.exception(), base.message(), base.local(), base.remote(),
-                    base.diagnosis(), base.hint(), base.thread(), base.site());
+            Event e = base.toBuilder().at(t).build();
             assertEquals(t.toString(), Json.parseObject(JsonLine.format(e)).get("ts"));
         }
     }
@@ -97,10 +95,11 @@ class JsonLineTest {
     @Test
     void aConsequenceNamesItsRootAndTheApplicationsFrame() {
         Event b = reset();
-        Event e = new Event(b.ts(), b.type(), null, null, "exact", "closed_after_refused", "connect", "channel",
-                "java.nio.channels.ClosedChannelException", null, null, "127.0.0.1:1", "d.", "h.", "HttpClient-1-Worker-0",
-                null, null, null, null, "com.acme.Main.main(Main.java:9)", "jdk.httpclient",
-                new Event.After("ECONNREFUSED", "refused", 3, 42), 0);
+        Event e = Event.of(b.type()).at(b.ts()).cause("closed_after_refused", "exact").call("connect", "channel")
+                .exception("java.nio.channels.ClosedChannelException", null).ends(null, "127.0.0.1:1")
+                .texts("d.", "h.").thread("HttpClient-1-Worker-0")
+                .sites(null, "com.acme.Main.main(Main.java:9)").library("jdk.httpclient")
+                .after(new Event.After("ECONNREFUSED", "refused", 3, 42)).nanos(0).build();
         Map<String, Object> json = Json.parseObject(JsonLine.format(e));
         assertEquals("ECONNREFUSED", json.get("after"));
         assertEquals("refused", json.get("after_cause"));
@@ -112,8 +111,8 @@ class JsonLineTest {
 
     @Test
     void nullsAreJsonNull() {
-        Event e = new Event(TS, Event.SOCKET_ERROR, null, null, null, null, "write", "channel",
-                "java.io.IOException", null, null, null, "No rule.", "Report it.", "worker-1", null);
+        Event e = Event.of(Event.SOCKET_ERROR).at(TS).call("write", "channel").exception("java.io.IOException", null)
+                .texts("No rule.", "Report it.").thread("worker-1").build();
         String line = JsonLine.format(e);
         Map<String, Object> json = Json.parseObject(line);
         for (String name : List.of("errno", "errno_code", "confidence", "cause", "message", "local", "remote", "site",
@@ -129,8 +128,9 @@ class JsonLineTest {
     @Test
     void quotesBackslashesNewlinesAndControlCharactersAreEscaped() {
         String message = "He said \"no\" \\ C:\\tmp\nnext line\r\tTab \u0001\u001f\u0000 end";
-        Event e = new Event(TS, Event.SOCKET_ERROR, null, null, null, null, "read", "socket",
-                "java.net.SocketException", message, null, null, "D \"quoted\".", "H\\.", "t\"1", null);
+        Event e = Event.of(Event.SOCKET_ERROR).at(TS).call("read", "socket")
+                .exception("java.net.SocketException", message).texts("D \"quoted\".", "H\\.").thread("t\"1")
+                .build();
         String line = JsonLine.format(e);
 
         Map<String, Object> json = Json.parseObject(line);
@@ -148,8 +148,8 @@ class JsonLineTest {
     @Test
     void nonAsciiTextPassesThrough() {
         String message = "Verbindung zurückgesetzt — 接続がリセットされました";
-        Event e = new Event(TS, Event.SOCKET_ERROR, null, null, null, null, "read", "socket",
-                "java.net.SocketException", message, null, null, "D.", "H.", "main", null);
+        Event e = Event.of(Event.SOCKET_ERROR).at(TS).call("read", "socket")
+                .exception("java.net.SocketException", message).texts("D.", "H.").thread("main").build();
         assertEquals(message, Json.parseObject(JsonLine.format(e)).get("message"));
     }
 

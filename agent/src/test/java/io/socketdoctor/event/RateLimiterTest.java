@@ -121,12 +121,12 @@ class RateLimiterTest {
     @Test
     void theRateKeyIsTheErrnoElseTheCauseElseUnknown() {
         Instant ts = Instant.EPOCH;
-        assertEquals("ECONNRESET", new Event(ts, Event.SOCKET_ERROR, "ECONNRESET", 104, "exact", "peer_reset_read",
-                "read", "socket", "x", null, null, null, "d", "h", "t", null).rateKey());
-        assertEquals("read_timeout_jdk", new Event(ts, Event.SOCKET_ERROR, null, null, "exact", "read_timeout_jdk",
-                "read", "socket", "x", null, null, null, "d", "h", "t", null).rateKey());
-        assertEquals("unknown", new Event(ts, Event.SOCKET_ERROR, null, null, null, null,
-                "read", "socket", "x", null, null, null, "d", "h", "t", null).rateKey());
+        assertEquals("ECONNRESET", Event.of(Event.SOCKET_ERROR).at(ts).errno("ECONNRESET", 104).cause("peer_reset_read", "exact")
+                .call("read", "socket").exception("x", null).texts("d", "h").thread("t").build().rateKey());
+        assertEquals("read_timeout_jdk", Event.of(Event.SOCKET_ERROR).at(ts).cause("read_timeout_jdk", "exact").call("read", "socket")
+                .exception("x", null).texts("d", "h").thread("t").build().rateKey());
+        assertEquals("unknown", Event.of(Event.SOCKET_ERROR).at(ts).call("read", "socket").exception("x", null).texts("d", "h")
+                .thread("t").build().rateKey());
     }
 
     @Test

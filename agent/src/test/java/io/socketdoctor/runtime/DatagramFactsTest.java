@@ -94,7 +94,9 @@ class DatagramFactsTest {
     }
 
     private static Event event(String api) {
-        return new Event(Instant.now(), Event.SOCKET_ERROR, "ECONNREFUSED", 111, "exact", "port_unreachable", "read",
-                api, "java.net.PortUnreachableException", null, "127.0.0.1:1", "127.0.0.1:2", "d.", "h.", "main", "x");
+        return Event.of(Event.SOCKET_ERROR).at(Instant.now()).errno("ECONNREFUSED", 111)
+                .cause("port_unreachable", "exact").call("read", api)
+                .exception("java.net.PortUnreachableException", null).ends("127.0.0.1:1", "127.0.0.1:2")
+                .texts("d.", "h.").thread("main").sites("x", null).build();
     }
 }

@@ -89,9 +89,11 @@ class KernelStateLookupTest {
      * 1970 on purpose: which read may serve it is decided on the monotonic clock alone.
      */
     private static Event reset(int port, long nanos) {
-        return new Event(Instant.EPOCH, Event.SOCKET_ERROR, "ECONNRESET", 104, "exact", "peer_reset_read", "read",
-                "socket", "java.net.SocketException", "Connection reset", "127.0.0.1:" + port, "127.0.0.1:8080",
-                "d.", "h.", "main", "x", null, null, null, null, null, null, nanos);
+        return Event.of(Event.SOCKET_ERROR).at(Instant.EPOCH).errno("ECONNRESET", 104)
+                .cause("peer_reset_read", "exact").call("read", "socket")
+                .exception("java.net.SocketException", "Connection reset")
+                .ends("127.0.0.1:" + port, "127.0.0.1:8080").texts("d.", "h.").thread("main").sites("x", null)
+                .nanos(nanos).build();
     }
 
     private static String state(Event decorated) {

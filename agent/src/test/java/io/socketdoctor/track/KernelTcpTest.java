@@ -228,10 +228,10 @@ class KernelTcpTest {
         Path net = Files.createDirectories(dir.resolve("masked2"));
         Files.writeString(net.resolve("tcp"), "");
         KernelStateLookup lookup = new KernelStateLookup(new KernelTcp(net, dir.resolve("no-fd")));
-        io.socketdoctor.event.Event event = new io.socketdoctor.event.Event(java.time.Instant.now(),
-                io.socketdoctor.event.Event.SOCKET_ERROR, "ECONNRESET", 104, "exact", "peer_reset_read", "read",
-                "socket", "java.net.SocketException", "Connection reset", "127.0.0.1:40000", "127.0.0.1:8080", "D.",
-                "H.", "main", null);
+        io.socketdoctor.event.Event event = io.socketdoctor.event.Event.of(io.socketdoctor.event.Event.SOCKET_ERROR)
+                .at(java.time.Instant.now()).errno("ECONNRESET", 104).cause("peer_reset_read", "exact")
+                .call("read", "socket").exception("java.net.SocketException", "Connection reset")
+                .ends("127.0.0.1:40000", "127.0.0.1:8080").texts("D.", "H.").thread("main").build();
         assertNull(lookup.notice(), "nothing known yet");
         assertNull(lookup.decorate(event).tcp());
         String notice = lookup.notice();
