@@ -48,7 +48,7 @@ fi
 java -version 2>&1 | head -n 1
 "$jdk25/bin/java" -version 2>&1 | head -n 1
 
-# The alert rules the README documents must load in the Prometheus the tests use.
+# The alert rules docs/metrics.md documents must load in the Prometheus the tests use.
 promtool check rules scripts/prometheus-alerts.yml
 
 export JDK25_HOME="$jdk25"

@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Every option the agent accepts: its key, what it takes, its default. The one place to add one;
- * the README's option table mirrors this list.
+ * Every option the agent accepts: its key, what it takes, its default. The one place to add one.
+ * The README's option table describes them for users and is written by hand; ReadmeOptionsTest
+ * fails when the two differ in keys, defaults or the words a choice takes.
  */
 public enum Option {
     ENRICH("enrich", "suppressed|message|off", "suppressed",
