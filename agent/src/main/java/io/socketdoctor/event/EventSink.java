@@ -112,8 +112,11 @@ public final class EventSink implements AutoCloseable {
     private Runnable agentThreadMarker;
     private final RateLimiter.SummarySink summaries;
 
-    /** Failures by errno and cause, for {@code socket-doctor status}: the first listener, from the first event on. */
-    private final ErrorCounts counts = new ErrorCounts();
+    /**
+     * Every event counted once, for the status and the metrics alike: the first listener, from the
+     * first event on. With a {@code peer} tag only where metrics are served ({@code metrics.peers}).
+     */
+    private final ErrorCounts counts;
 
     public ErrorCounts counts() {
         return counts;
@@ -121,6 +124,7 @@ public final class EventSink implements AutoCloseable {
 
     private EventSink(Config config) throws IOException {
         this.config = config;
+        this.counts = new ErrorCounts(config.prometheus() == null ? 0 : config.metricsPeers());
         listeners.add(counts);
         this.limiter = new RateLimiter(config.logRate());
         if (config.events() != null) {

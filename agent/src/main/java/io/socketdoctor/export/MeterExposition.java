@@ -21,11 +21,11 @@ final class MeterExposition implements MetricsEndpoint.Exposition {
         this.meters = meters;
     }
 
-    static MeterExposition build(Session session, EventTally tally) {
+    static MeterExposition build(Session session) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CensusCache census = session.kernel().available()
                 ? new CensusCache(session.kernel()::census, System::nanoTime) : null;
-        SocketMeters meters = new SocketMeters(registry, tally, session.stats(), session.sink()::dropped,
+        SocketMeters meters = new SocketMeters(registry, session.sink().counts(), session.stats(), session.sink()::dropped,
                 session::missingHookPoints, census);
         return new MeterExposition(registry, meters);
     }
