@@ -1,8 +1,6 @@
 package io.socketdoctor.export;
 
-import io.socketdoctor.agent.Session;
 import io.socketdoctor.config.Config;
-import io.socketdoctor.event.EventSink;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
@@ -46,7 +44,7 @@ public final class MetricsExporter implements AutoCloseable {
      *
      * @param marker {@code Diagnostics::markAgentThread}
      */
-    public static MetricsExporter open(Config config, EventSink sink, Runnable marker) {
+    public static MetricsExporter open(Config config, Runnable marker) {
         InetSocketAddress address = config.prometheus();
         if (address == null) {
             return null;
@@ -97,19 +95,21 @@ public final class MetricsExporter implements AutoCloseable {
         }
     }
 
-    /** Once the session exists: builds the registry and the meters on an agent thread; registers the stop. */
-    public void serve(Session session) {
-        session.onStop(this);
+    /**
+     * Once the session exists: builds the registry and the meters on an agent thread. The session
+     * registers the exporter's {@link #close} with its own stop first.
+     */
+    public void serve(MetricsSource source) {
         try {
-            threads.newThread(() -> buildMeters(session)).start();
+            threads.newThread(() -> buildMeters(source)).start();
         } catch (Throwable t) {
             System.err.println("socket-doctor: metrics could not start (" + t + "); diagnostics go on without them.");
         }
     }
 
-    private void buildMeters(Session session) {
+    private void buildMeters(MetricsSource source) {
         try {
-            exposition = MeterExposition.build(session);
+            exposition = MeterExposition.build(source);
         } catch (Throwable t) {
             System.err.println("socket-doctor: metrics could not start (" + t + "); diagnostics go on without them.");
             close();
