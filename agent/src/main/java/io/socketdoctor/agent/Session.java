@@ -4,6 +4,7 @@ import io.socketdoctor.bootstrap.Bridge;
 import io.socketdoctor.config.Config;
 import io.socketdoctor.event.EventSink;
 import io.socketdoctor.export.MetricsExporter;
+import io.socketdoctor.export.MetricsSource;
 import io.socketdoctor.install.BridgeInjector;
 import io.socketdoctor.install.Installer;
 import io.socketdoctor.runtime.BridgeHandlers;
@@ -29,7 +30,7 @@ import java.util.List;
  * left to a short-lived thread of the agent's, so that the first real failure usually finds them
  * ready; a failure that comes before loads what it needs itself.
  */
-public final class Session {
+public final class Session implements MetricsSource {
 
     private final Config config;
     private final Instrumentation inst;
@@ -93,7 +94,7 @@ public final class Session {
         // Library transports (Netty's native ones) call this public class of the agent jar instead.
         io.socketdoctor.bootstrap.LibraryBridge.setNettyHandler(diagnostics.nettyHandler());
         // prometheus=[host:]port: before the instrumentation, so the endpoint's own first accept is not the application's.
-        MetricsExporter metrics = MetricsExporter.open(config, sink, diagnostics.agentThreadMarker());
+        MetricsExporter metrics = MetricsExporter.open(config, diagnostics.agentThreadMarker());
         Installer.Installation installation;
         try {
             installation = Installer.install(inst);
@@ -113,7 +114,8 @@ public final class Session {
             warmUp.setDaemon(true);
             warmUp.start();
             if (metrics != null) {
-                metrics.serve(session); // builds the meters; registers its own stop
+                session.onStop(metrics);
+                metrics.serve(session); // builds the meters, reading the session only as a MetricsSource
             }
             return session;
         } catch (Throwable failure) {
@@ -206,9 +208,14 @@ public final class Session {
 
     private boolean stopped;
 
-    /** Failures seen so far by errno and cause (for {@code socket-doctor status}), counted by the sink. */
+    /** Every event written so far (the status's failures by errno and cause, the metrics' series), counted by the sink. */
     public io.socketdoctor.event.ErrorCounts counts() {
         return sink.counts();
+    }
+
+    @Override
+    public long eventsDropped() {
+        return sink.dropped();
     }
 
     /**

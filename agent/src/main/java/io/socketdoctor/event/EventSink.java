@@ -31,6 +31,13 @@ public final class EventSink implements EventReceiver, AutoCloseable {
      * and the writer more than the writing itself), and an event still goes out within 10 ms.
      */
     private static final long BATCH_MILLIS = 10;
+    /**
+     * How long what is left may still be written once the writer stopped (see {@link #drain}):
+     * half a second on detach, a second at JVM exit, where the last failures may be the ones that
+     * explain the exit. Bounded both ways: neither may hold up the application for long.
+     */
+    private static final long DETACH_DRAIN_MILLIS = 500;
+    private static final long EXIT_DRAIN_MILLIS = 1000;
 
     private final Config config;
     private final BlockingQueue<Event> queue = new ArrayBlockingQueue<>(CAPACITY);
@@ -105,8 +112,11 @@ public final class EventSink implements EventReceiver, AutoCloseable {
     private Runnable agentThreadMarker;
     private final RateLimiter.SummarySink summaries;
 
-    /** Failures by errno and cause, for {@code socket-doctor status}: the first listener, from the first event on. */
-    private final ErrorCounts counts = new ErrorCounts();
+    /**
+     * Every event counted once, for the status and the metrics alike: the first listener, from the
+     * first event on. With a {@code peer} tag only where metrics are served ({@code metrics.peers}).
+     */
+    private final ErrorCounts counts;
 
     public ErrorCounts counts() {
         return counts;
@@ -114,6 +124,7 @@ public final class EventSink implements EventReceiver, AutoCloseable {
 
     private EventSink(Config config) throws IOException {
         this.config = config;
+        this.counts = new ErrorCounts(config.prometheus() == null ? 0 : config.metricsPeers());
         listeners.add(counts);
         this.limiter = new RateLimiter(config.logRate());
         if (config.events() != null) {
@@ -179,18 +190,7 @@ public final class EventSink implements EventReceiver, AutoCloseable {
             writer.join(2 * POLL_MILLIS);
         }
         if (!writer.isAlive()) {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-            Event event;
-            if (!held.isEmpty()) {
-                decorator.lastChance();
-            }
-            while (System.nanoTime() < deadline && (event = held.poll()) != null) {
-                write(event, System.currentTimeMillis());
-            }
-            while (System.nanoTime() < deadline && (event = queue.poll()) != null) {
-                write(event, System.currentTimeMillis());
-            }
-            limiter.drainSummaries(System.currentTimeMillis(), true, summaries);
+            drain(DETACH_DRAIN_MILLIS);
         }
         queue.clear();
         held.clear();
@@ -344,10 +344,20 @@ public final class EventSink implements EventReceiver, AutoCloseable {
         } catch (InterruptedException ignored) {
             Thread.currentThread().interrupt();
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1000);
         if (writer.isAlive()) {
             return; // stuck in an output that blocks: do not write beside it
         }
+        drain(EXIT_DRAIN_MILLIS);
+        flushJson();
+    }
+
+    /**
+     * Once the writer thread has left its loop (never beside it): writes the held events, then
+     * the queued ones, in order, for at most {@code budgetMillis}, and the rate limit's pending
+     * summaries. The decorator gets its last chance first: nothing waits for /proc any more.
+     */
+    private void drain(long budgetMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
         Event event;
         if (!held.isEmpty()) {
             decorator.lastChance();
@@ -359,7 +369,6 @@ public final class EventSink implements EventReceiver, AutoCloseable {
             write(event, System.currentTimeMillis());
         }
         limiter.drainSummaries(System.currentTimeMillis(), true, summaries);
-        flushJson();
     }
 
     private void write(Event raw, long now) {

@@ -2,7 +2,6 @@ package io.socketdoctor.export;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.socketdoctor.agent.Session;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
@@ -21,12 +20,12 @@ final class MeterExposition implements MetricsEndpoint.Exposition {
         this.meters = meters;
     }
 
-    static MeterExposition build(Session session, EventTally tally) {
+    static MeterExposition build(MetricsSource source) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        CensusCache census = session.kernel().available()
-                ? new CensusCache(session.kernel()::census, System::nanoTime) : null;
-        SocketMeters meters = new SocketMeters(registry, tally, session.stats(), session.sink()::dropped,
-                session::missingHookPoints, census);
+        CensusCache census = source.kernel().available()
+                ? new CensusCache(source.kernel()::census, System::nanoTime) : null;
+        SocketMeters meters = new SocketMeters(registry, source.counts(), source.stats(), source::eventsDropped,
+                source::missingHookPoints, census);
         return new MeterExposition(registry, meters);
     }
 

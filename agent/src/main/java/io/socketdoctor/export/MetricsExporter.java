@@ -1,17 +1,16 @@
 package io.socketdoctor.export;
 
-import io.socketdoctor.agent.Session;
 import io.socketdoctor.config.Config;
-import io.socketdoctor.event.EventSink;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code prometheus=[host:]port}: counts events into an {@link EventTally} from the first event
- * on, and serves them with the session's counters at {@code http://host:port/metrics} from a
- * Micrometer registry of its own (shaded: never the host's registry or classes).
+ * {@code prometheus=[host:]port}: serves the event sink's {@link io.socketdoctor.event.ErrorCounts}
+ * (counted from the first event on, before the endpoint is ready) with the session's counters at
+ * {@code http://host:port/metrics} from a Micrometer registry of its own (shaded: never the host's
+ * registry or classes).
  *
  * <p>Two steps. {@link #open} runs before the JDK is instrumented: on an agent thread it binds the
  * port, starts the server and sends it one request, so that the server's dispatcher thread is
@@ -28,16 +27,14 @@ public final class MetricsExporter implements AutoCloseable {
     private final InetSocketAddress address;
     private final Runnable marker;
     private final AgentThreads threads;
-    private final EventTally tally;
     private final CountDownLatch opened = new CountDownLatch(1);
     private volatile MetricsEndpoint endpoint;
     private volatile MeterExposition exposition;
     private volatile boolean failed;
 
-    private MetricsExporter(InetSocketAddress address, Runnable marker, EventTally tally) {
+    private MetricsExporter(InetSocketAddress address, Runnable marker) {
         this.address = address;
         this.marker = marker;
-        this.tally = tally;
         this.threads = new AgentThreads("socket-doctor-metrics", marker);
     }
 
@@ -47,22 +44,16 @@ public final class MetricsExporter implements AutoCloseable {
      *
      * @param marker {@code Diagnostics::markAgentThread}
      */
-    public static MetricsExporter open(Config config, EventSink sink, Runnable marker) {
+    public static MetricsExporter open(Config config, Runnable marker) {
         InetSocketAddress address = config.prometheus();
         if (address == null) {
             return null;
         }
         try {
-            EventTally tally = new EventTally(config.metricsPeers());
-            MetricsExporter exporter = new MetricsExporter(address, marker, tally);
+            MetricsExporter exporter = new MetricsExporter(address, marker);
             exporter.threads.newThread(exporter::openEndpoint).start();
             exporter.opened.await(OPEN_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-            if (exporter.failed) {
-                return null; // reported; nothing to count for
-            }
-            // No event can come before this: the JDK is not instrumented yet.
-            sink.addListener(tally);
-            return exporter;
+            return exporter.failed ? null : exporter; // a failure is reported already
         } catch (Throwable t) {
             System.err.println("socket-doctor: metrics could not start (" + t + "); diagnostics go on without them.");
             return null;
@@ -104,19 +95,21 @@ public final class MetricsExporter implements AutoCloseable {
         }
     }
 
-    /** Once the session exists: builds the registry and the meters on an agent thread; registers the stop. */
-    public void serve(Session session) {
-        session.onStop(this);
+    /**
+     * Once the session exists: builds the registry and the meters on an agent thread. The session
+     * registers the exporter's {@link #close} with its own stop first.
+     */
+    public void serve(MetricsSource source) {
         try {
-            threads.newThread(() -> buildMeters(session)).start();
+            threads.newThread(() -> buildMeters(source)).start();
         } catch (Throwable t) {
             System.err.println("socket-doctor: metrics could not start (" + t + "); diagnostics go on without them.");
         }
     }
 
-    private void buildMeters(Session session) {
+    private void buildMeters(MetricsSource source) {
         try {
-            exposition = MeterExposition.build(session, tally);
+            exposition = MeterExposition.build(source);
         } catch (Throwable t) {
             System.err.println("socket-doctor: metrics could not start (" + t + "); diagnostics go on without them.");
             close();

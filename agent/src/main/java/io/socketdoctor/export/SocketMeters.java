@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.socketdoctor.classify.Api;
+import io.socketdoctor.event.ErrorCounts;
 import io.socketdoctor.track.ConnectionStats;
 import java.util.HashSet;
 import java.util.Locale;
@@ -16,7 +17,7 @@ import java.util.function.LongSupplier;
 /**
  * Every meter of the agent, in Micrometer's naming (dots, no {@code .total}); the Prometheus
  * registry renders {@code socket.errors} as {@code socket_errors_total}. All are read-through:
- * counters read the tally's and the session's adders at scrape time, so nothing here runs on an
+ * counters read the event counts' and the session's adders at scrape time, so nothing here runs on an
  * application thread. Meters about the agent itself are under {@code socket.doctor}.
  */
 final class SocketMeters {
@@ -33,7 +34,7 @@ final class SocketMeters {
     static final String UNTRACKED = "socket.doctor.connections.untracked";
 
     private final MeterRegistry registry;
-    private final EventTally tally;
+    private final ErrorCounts counts;
     private final ConnectionStats stats;
     // Held here because Micrometer holds a meter's source object only weakly.
     private final LongSupplier eventsDropped;
@@ -45,10 +46,10 @@ final class SocketMeters {
      * @param census null where there is no {@code /proc}: then there is no census gauge at all
      *               rather than one that says zero
      */
-    SocketMeters(MeterRegistry registry, EventTally tally, ConnectionStats stats, LongSupplier eventsDropped,
+    SocketMeters(MeterRegistry registry, ErrorCounts counts, ConnectionStats stats, LongSupplier eventsDropped,
                  IntSupplier hooksMissing, CensusCache census) {
         this.registry = registry;
-        this.tally = tally;
+        this.counts = counts;
         this.stats = stats;
         this.eventsDropped = eventsDropped;
         this.hooksMissing = hooksMissing;
@@ -87,7 +88,7 @@ final class SocketMeters {
         // Both sources count the same leaks: the tracker's counter is exact even when the event
         // queue overflowed; the events count them where that counter is not wired.
         FunctionCounter.builder(CLOSE_WAIT_LEAKS, this, m -> Math.max(m.stats.closeWaitLeakCount(),
-                        m.tally.closeWaitLeakEvents()))
+                        m.counts.closeWaitLeakEvents()))
                 .description("Connections left in CLOSE_WAIT: the peer closed, this JVM still holds them open")
                 .register(registry);
     }
@@ -106,8 +107,8 @@ final class SocketMeters {
 
     /** Registers the series that events created since the last call; call before every scrape. */
     synchronized void sync() {
-        for (Map.Entry<EventTally.ErrorKey, LongAdder> e : tally.errors().entrySet()) {
-            EventTally.ErrorKey k = e.getKey();
+        for (Map.Entry<ErrorCounts.Series, LongAdder> e : counts.series(ErrorCounts.Kind.ERROR).entrySet()) {
+            ErrorCounts.Series k = e.getKey();
             if (registered.add(k)) {
                 FunctionCounter.Builder<LongAdder> counter = FunctionCounter.builder(ERRORS, e.getValue(),
                                 LongAdder::doubleValue)
@@ -117,13 +118,13 @@ final class SocketMeters {
                 register(counter, k.peer());
             }
         }
-        for (Map.Entry<EventTally.WarningKey, LongAdder> e : tally.warnings().entrySet()) {
-            EventTally.WarningKey k = e.getKey();
+        for (Map.Entry<ErrorCounts.Series, LongAdder> e : counts.series(ErrorCounts.Kind.WARNING).entrySet()) {
+            ErrorCounts.Series k = e.getKey();
             if (registered.add(k)) {
                 FunctionCounter.Builder<LongAdder> counter = FunctionCounter.builder(WARNINGS, e.getValue(),
                                 LongAdder::doubleValue)
                         .description("Writes accepted on a connection the peer had already reset or closed, by kind")
-                        .tags("kind", k.kind(), "api", k.api());
+                        .tags("kind", k.type(), "api", k.api());
                 register(counter, k.peer());
             }
         }

@@ -348,7 +348,7 @@ public final class Tracker implements AutoCloseable {
     }
 
     /** Connections whose peer closed long ago and that this side still has not closed. */
-    private void findLeaks(List<ConnectionRecord> live, long now) {
+    void findLeaks(List<ConnectionRecord> live, long now) {
         KernelTcp.Snapshot kernelNow = null; // one read of /proc for all the leaks of this round
         boolean read = false;
         for (ConnectionRecord r : live) {

@@ -10,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.socketdoctor.classify.Api;
+import io.socketdoctor.event.ErrorCounts;
 import io.socketdoctor.track.ConnectionStats;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,7 @@ class MetricsExpositionTest {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicInteger censusReads = new AtomicInteger();
 
-    private SocketMeters meters(EventTally tally, boolean withCensus) {
+    private SocketMeters meters(ErrorCounts tally, boolean withCensus) {
         CensusCache census = withCensus ? new CensusCache(() -> {
             censusReads.incrementAndGet();
             return Map.of("ESTABLISHED", 12, "CLOSE_WAIT", 3, "LISTEN", 1);
@@ -42,8 +43,8 @@ class MetricsExpositionTest {
     }
 
     /** Feeds a mixed set of events: what a service with a few failures would see. */
-    static EventTally fed(int peers) {
-        EventTally tally = new EventTally(peers);
+    static ErrorCounts fed(int peers) {
+        ErrorCounts tally = new ErrorCounts(peers);
         for (int i = 0; i < 3; i++) {
             tally.onEvent(event("socket_error", "ECONNRESET", "peer_reset_read", "read", "socket", "10.0.0.5:5432"));
         }
@@ -84,7 +85,7 @@ class MetricsExpositionTest {
 
     @Test
     void everyFamilyHasHelpAndTypeAndNoOtherFamilyExists() {
-        EventTally tally = fed(0);
+        ErrorCounts tally = fed(0);
         meters(tally, true).sync();
         String text = scrape();
         TreeSet<String> typed = text.lines().filter(l -> l.startsWith("# TYPE "))
@@ -98,7 +99,7 @@ class MetricsExpositionTest {
 
     @Test
     void connectionCountersReadTheSessionsAddersAtScrapeTime() {
-        meters(new EventTally(0), true);
+        meters(new ErrorCounts(), true);
         stats.opened(Api.SOCKET, ConnectionStats.Direction.CLIENT);
         stats.opened(Api.SOCKET, ConnectionStats.Direction.CLIENT);
         stats.opened(Api.CHANNEL, ConnectionStats.Direction.SERVER);
@@ -123,7 +124,7 @@ class MetricsExpositionTest {
 
     @Test
     void closeWaitLeaksAreTheLargerOfTheTrackersCountAndTheLeakEvents() {
-        EventTally tally = fed(0); // one close_wait_leak event
+        ErrorCounts tally = fed(0); // one close_wait_leak event
         meters(tally, true);
         assertTrue(scrape().contains("socket_close_wait_leaks_total 1.0\n"));
         stats.closeWaitLeak();
@@ -133,7 +134,7 @@ class MetricsExpositionTest {
 
     @Test
     void theCensusIsOneGaugePerStateReadAtMostOncePerTtl() {
-        meters(new EventTally(0), true);
+        meters(new ErrorCounts(), true);
         String text = scrape();
         assertTrue(text.contains("socket_doctor_tcp_sockets{state=\"ESTABLISHED\"} 12.0\n"), text);
         assertTrue(text.contains("socket_doctor_tcp_sockets{state=\"CLOSE_WAIT\"} 3.0\n"), text);
@@ -147,7 +148,7 @@ class MetricsExpositionTest {
 
     @Test
     void withoutProcThereIsNoCensusSeriesRatherThanZeros() {
-        meters(new EventTally(0), false);
+        meters(new ErrorCounts(), false);
         assertTrue(samples(scrape(), "socket_doctor_tcp_sockets").isEmpty());
     }
 
@@ -166,7 +167,7 @@ class MetricsExpositionTest {
 
     @Test
     void anEmptyCensusIsUnknownNotZero() {
-        new SocketMeters(registry, new EventTally(0), stats, dropped::get, () -> 0,
+        new SocketMeters(registry, new ErrorCounts(), stats, dropped::get, () -> 0,
                 new CensusCache(Map::of, System::nanoTime)); // what KernelTcp answers past its time budget
         String text = scrape();
         assertTrue(text.contains("socket_doctor_tcp_sockets{state=\"LISTEN\"} NaN\n"), text);
@@ -175,7 +176,7 @@ class MetricsExpositionTest {
 
     @Test
     void seriesCreatedByLaterEventsAppearAfterTheNextSync() {
-        EventTally tally = new EventTally(0);
+        ErrorCounts tally = new ErrorCounts();
         SocketMeters meters = meters(tally, false);
         tally.onEvent(event("socket_error", "ECONNREFUSED", "refused", "connect", "socket", "127.0.0.1:1"));
         meters.sync();
@@ -190,7 +191,7 @@ class MetricsExpositionTest {
 
     @Test
     void metricsPeersAddsAPeerTagFoldedPastTheLimit() {
-        EventTally tally = fed(1); // 10.0.0.5 comes first; 10.0.0.6 and 10.0.0.7 are folded
+        ErrorCounts tally = fed(1); // 10.0.0.5 comes first; 10.0.0.6 and 10.0.0.7 are folded
         meters(tally, false).sync();
         String text = scrape();
         assertEquals(List.of(

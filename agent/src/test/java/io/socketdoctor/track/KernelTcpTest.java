@@ -166,11 +166,11 @@ class KernelTcpTest {
         String timeWait = "   2: 0100007F:9C43 0100007F:1F90 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0\n";
         String last = V4.substring(0, V4.length() - 1);
         int[] perState = new int[13];
-        assertTrue(KernelTcp.countOurs((header + timeWait + last).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        assertTrue(TcpRows.countOurs((header + timeWait + last).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
                 new long[] {0, 4242}, perState, System.nanoTime() + 1_000_000_000L));
         assertEquals(1, perState[8], "the CLOSE_WAIT row (inode 4242)");
         assertEquals(0, perState[6], "inode 0 is never one of ours");
-        assertTrue(KernelTcp.countOurs(header.getBytes(java.nio.charset.StandardCharsets.US_ASCII), new long[0],
+        assertTrue(TcpRows.countOurs(header.getBytes(java.nio.charset.StandardCharsets.US_ASCII), new long[0],
                 new int[13], System.nanoTime() + 1_000_000_000L));
     }
 

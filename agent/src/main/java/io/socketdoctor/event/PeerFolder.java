@@ -1,4 +1,4 @@
-package io.socketdoctor.export;
+package io.socketdoctor.event;
 
 import java.util.HashSet;
 import java.util.Set;

@@ -1,6 +1,5 @@
-package io.socketdoctor.export;
+package io.socketdoctor.event;
 
-import io.socketdoctor.event.Event;
 import java.util.Set;
 
 /**

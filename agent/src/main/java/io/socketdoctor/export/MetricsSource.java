@@ -1,0 +1,29 @@
+package io.socketdoctor.export;
+
+import io.socketdoctor.event.ErrorCounts;
+import io.socketdoctor.track.ConnectionStats;
+import io.socketdoctor.track.KernelTcp;
+
+/**
+ * What the meters read of a running agent, and nothing more: the session implements it and hands
+ * itself over as this, so the exporter depends on the counters it shows and never on the session
+ * (which builds the exporter: the other way round would be a circle). Read at scrape time, on the
+ * endpoint's threads.
+ */
+public interface MetricsSource {
+
+    /** Every event written so far, by series: {@code socket_errors_total}, {@code socket_warnings_total}, leaks. */
+    ErrorCounts counts();
+
+    /** Connections opened, closed, EOFs, leaks found by the tracker, connections untracked. */
+    ConnectionStats stats();
+
+    /** The kernel's tables, for the census of this JVM's sockets by state. */
+    KernelTcp kernel();
+
+    /** Events dropped because the sink's queue was full. */
+    long eventsDropped();
+
+    /** JDK hook points not instrumented on this JVM. */
+    int missingHookPoints();
+}
