@@ -12,9 +12,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 class TagValuesTest {
 
     private static Event event(String type, String errno, String cause, String op, String api, String remote) {
-        return new Event(Instant.EPOCH, type, errno, errno == null ? null : 104, cause == null ? null : "exact", cause,
-                op, api, "java.net.SocketException", "Connection reset", "127.0.0.1:40000", remote, "d", "h",
-                "main", "com.acme.Client.send(Client.java:42)");
+        return Event.of(type).at(Instant.EPOCH).errno(errno, errno == null ? null : 104)
+                .cause(cause, cause == null ? null : "exact").call(op, api)
+                .exception("java.net.SocketException", "Connection reset").ends("127.0.0.1:40000", remote)
+                .texts("d", "h").thread("main").sites("com.acme.Client.send(Client.java:42)", null).build();
     }
 
     @Test
