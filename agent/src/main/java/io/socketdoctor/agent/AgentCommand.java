@@ -84,7 +84,8 @@ final class AgentCommand {
                         ? "; a JDK warning about a dynamically loaded agent just before this line is about this attach"
                         : ""));
             }
-            return new Reply(Reply.Result.ATTACHED, "attached: " + running.config() + "\n" + StatusReport.hooks(running));
+            return new Reply(Reply.Result.ATTACHED, "attached: " + running.config() + "\n"
+                    + StatusReport.hooks(running));
         }
         String inForce = running.config().toString();
         if (options.isBlank() || wanted.toString().equals(inForce)) {
@@ -119,8 +120,9 @@ final class AgentCommand {
             return new Reply(Reply.Result.NOT_ATTACHED, "attached: no");
         }
         ErrorCounts counts = stopped.counts();
-        String summary = "detached: the original code of " + StatusReport.hookedClasses().size() + " JDK classes is back, the agent's"
-                + " threads and files are closed; in " + (started == null ? "the session" : StatusText.age(started, Instant.now()))
+        String summary = "detached: the original code of " + StatusReport.hookedClasses().size()
+                + " JDK classes is back, the agent's threads and files are closed; in "
+                + (started == null ? "the session" : StatusText.age(started, Instant.now()))
                 + " it diagnosed " + counts.failures() + " failures (" + ErrorCounts.format(counts.byErrno()) + "), "
                 + stopped.sink().dropped() + " dropped";
         if (stopped.config().log() != Config.Log.OFF) {

@@ -167,8 +167,8 @@ final class Presence implements AutoCloseable {
                             java.nio.file.StandardOpenOption.WRITE),
                     java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                             java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
-                out.write(java.nio.ByteBuffer.wrap(PresenceMarks.markerText(self.pid(), self.info().startInstant(), value)
-                        .getBytes(StandardCharsets.UTF_8)));
+                String text = PresenceMarks.markerText(self.pid(), self.info().startInstant(), value);
+                out.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
             }
             Files.move(temp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return marker;

@@ -22,8 +22,9 @@ final class StatusReport {
     /** The whole report, stable for scripts. */
     static String report(Session session, Instant now) {
         Presence presence = Presence.current();
-        return StatusText.headline(presence == null ? null : presence.via(), presence == null ? null : presence.since(), now)
-                + "\n" + body(session);
+        String headline = presence == null ? StatusText.headline(null, null, now)
+                : StatusText.headline(presence.via(), presence.since(), now);
+        return headline + "\n" + body(session);
     }
 
     /**

@@ -38,7 +38,8 @@ final class Commands {
         if (session == null) {
             return "no";
         }
-        return PresenceMarks.VIA_JAVAAGENT.equals(PresenceMarks.fields(session).get("via")) ? "yes (-javaagent)" : "yes";
+        boolean javaagent = PresenceMarks.VIA_JAVAAGENT.equals(PresenceMarks.fields(session).get("via"));
+        return javaagent ? "yes (-javaagent)" : "yes";
     }
 
     static ExitCode attach(long pid, String options, PrintStream out, PrintStream err) throws CliException {
@@ -50,8 +51,8 @@ final class Commands {
                 Map<String, String> fields = PresenceMarks.fields(session);
                 String inForce = fields.getOrDefault("options", "?");
                 List<String> differences = Options.differences(options, inForce);
-                String since = " (" + (PresenceMarks.VIA_JAVAAGENT.equals(fields.get("via")) ? "with -javaagent" : "attached")
-                        + " since " + fields.getOrDefault("since", "?") + ")";
+                String how = PresenceMarks.VIA_JAVAAGENT.equals(fields.get("via")) ? "with -javaagent" : "attached";
+                String since = " (" + how + " since " + fields.getOrDefault("since", "?") + ")";
                 if (differences.isEmpty()) {
                     out.println("already attached to pid " + pid + since + ": " + inForce);
                     return ExitCode.OK;
@@ -106,7 +107,8 @@ final class Commands {
         try {
             java.time.Instant asOf = java.time.Instant.parse(published.substring(PresenceMarks.AS_OF.length(), end));
             long millis = Math.max(0, java.time.Duration.between(asOf, now).toMillis());
-            out.append("\nas of: ").append(asOf).append(" (").append(millis < 1000 ? millis + " ms" : StatusText.age(asOf, now))
+            out.append("\nas of: ").append(asOf).append(" (")
+                    .append(millis < 1000 ? millis + " ms" : StatusText.age(asOf, now))
                     .append(" ago; read from the JVM's system properties, nothing was loaded into it)");
         } catch (java.time.format.DateTimeParseException unknown) {
             // no such line

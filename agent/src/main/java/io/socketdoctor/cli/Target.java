@@ -212,7 +212,10 @@ final class Target implements AutoCloseable {
         return properties.getProperty(PresenceMarks.PROPERTY);
     }
 
-    /** The running agent's published status ({@link PresenceMarks#STATUS_PROPERTY}), or null: read without loading anything. */
+    /**
+     * The running agent's published status ({@link PresenceMarks#STATUS_PROPERTY}), or null: read
+     * without loading anything.
+     */
     String status() {
         return properties.getProperty(PresenceMarks.STATUS_PROPERTY);
     }
