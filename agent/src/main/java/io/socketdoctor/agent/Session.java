@@ -61,7 +61,12 @@ public final class Session implements MetricsSource {
      *                    {@code -javaagent} start, which need not delay {@code main}), or null
      */
     static Session start(Config config, Instrumentation inst, Runnable afterWarmUp) throws Throwable {
-        BridgeInjector.Handles bridge = BridgeInjector.inject(inst, config.enrich() == Config.Enrich.MESSAGE);
+        return start(config, inst, BridgeInjector.inject(inst, config.enrich() == Config.Enrich.MESSAGE), afterWarmUp);
+    }
+
+    /** The start once the bridge is in java.base; the unit tests come in here with a bridge of their own. */
+    static Session start(Config config, Instrumentation inst, BridgeInjector.Handles bridge, Runnable afterWarmUp)
+            throws Throwable {
         EventSink sink = EventSink.open(config);
         ConnectionStats stats = new ConnectionStats();
         KernelTcp kernel = new KernelTcp();

@@ -1,7 +1,6 @@
 package io.socketdoctor.agent;
 
-import io.socketdoctor.cli.AgentCommand;
-import io.socketdoctor.cli.Presence;
+import io.socketdoctor.cli.PresenceMarks;
 import io.socketdoctor.config.Config;
 import io.socketdoctor.config.ConfigException;
 import java.lang.instrument.Instrumentation;
@@ -23,7 +22,7 @@ public final class SocketDoctorAgent {
             return;
         }
         if (config.install() == Config.Install.BEFORE_MAIN) {
-            start(config, inst, Presence.VIA_JAVAAGENT);
+            start(config, inst, PresenceMarks.VIA_JAVAAGENT);
             return;
         }
         // install=background: main starts the tens of milliseconds the start takes earlier, and its
@@ -46,7 +45,7 @@ public final class SocketDoctorAgent {
 
         @Override
         public void run() {
-            start(config, inst, Presence.VIA_JAVAAGENT);
+            start(config, inst, PresenceMarks.VIA_JAVAAGENT);
         }
     }
 
@@ -66,7 +65,7 @@ public final class SocketDoctorAgent {
         // The CLI loads the jar again for each command (command=status,reply=<file>, ...); a plain
         // load (jcmd JVMTI.agent_load, or a tool's loadAgent) starts the agent as -javaagent does.
         if (!AgentCommand.handle(arguments, inst)) {
-            start(arguments, inst, Presence.VIA_ATTACH);
+            start(arguments, inst, PresenceMarks.VIA_ATTACH);
         }
     }
 
@@ -76,7 +75,7 @@ public final class SocketDoctorAgent {
      * @return null when a session runs now, else the one line saying why not (also printed on stderr)
      */
     public static synchronized String attach(String options, Instrumentation inst) {
-        return start(options, inst, Presence.VIA_ATTACH);
+        return start(options, inst, PresenceMarks.VIA_ATTACH);
     }
 
     /**
@@ -151,7 +150,7 @@ public final class SocketDoctorAgent {
             return null;
         }
         try {
-            if (Presence.VIA_JAVAAGENT.equals(via)) {
+            if (PresenceMarks.VIA_JAVAAGENT.equals(via)) {
                 // Before main: the announcement (a property, a marker file) waits for the warm-up thread.
                 Announcement later = new Announcement(via);
                 session = Session.start(config, inst, later);

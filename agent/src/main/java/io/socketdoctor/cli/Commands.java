@@ -22,23 +22,24 @@ final class Commands {
                 continue;
             }
             shown++;
-            String session = Presence.readMarker(pid, Procs.markerOf(pid), Procs.start(pid), Procs.uid(pid));
+            String session = PresenceMarks.readMarker(pid, Procs.markerOf(pid), Procs.start(pid), Procs.uid(pid));
             out.println(String.format("%-8d %-10s %-18s %s", pid, Target.shorten(Procs.user(pid), 10),
                     describe(session), Target.shorten(vm.displayName(), 100)));
         }
         if (shown == 0) {
             out.println("(no other JVM visible to user " + Procs.myUser() + ")");
         }
-        Presence.removeStaleMarkers(Procs.myUid());
+        PresenceMarks.removeStaleMarkers(Procs.myUid());
         return ExitCode.OK;
     }
 
-    /** {@code attached}, {@code -javaagent}, or {@code no}, from a {@link Presence#PROPERTY} value. */
+    /** {@code attached}, {@code -javaagent}, or {@code no}, from a {@link PresenceMarks#PROPERTY} value. */
     private static String describe(String session) {
         if (session == null) {
             return "no";
         }
-        return Presence.VIA_JAVAAGENT.equals(Presence.fields(session).get("via")) ? "yes (-javaagent)" : "yes";
+        boolean javaagent = PresenceMarks.VIA_JAVAAGENT.equals(PresenceMarks.fields(session).get("via"));
+        return javaagent ? "yes (-javaagent)" : "yes";
     }
 
     static ExitCode attach(long pid, String options, PrintStream out, PrintStream err) throws CliException {
@@ -47,11 +48,11 @@ final class Commands {
             String session = target.session();
             if (session != null) {
                 // Answered from the system property: no agent load, so no JEP 451 warning either.
-                Map<String, String> fields = Presence.fields(session);
+                Map<String, String> fields = PresenceMarks.fields(session);
                 String inForce = fields.getOrDefault("options", "?");
                 List<String> differences = Options.differences(options, inForce);
-                String since = " (" + (Presence.VIA_JAVAAGENT.equals(fields.get("via")) ? "with -javaagent" : "attached")
-                        + " since " + fields.getOrDefault("since", "?") + ")";
+                String how = PresenceMarks.VIA_JAVAAGENT.equals(fields.get("via")) ? "with -javaagent" : "attached";
+                String since = " (" + how + " since " + fields.getOrDefault("since", "?") + ")";
                 if (differences.isEmpty()) {
                     out.println("already attached to pid " + pid + since + ": " + inForce);
                     return ExitCode.OK;
@@ -61,7 +62,7 @@ final class Commands {
                         + " and attach again.");
                 return ExitCode.OTHER_OPTIONS;
             }
-            Reply reply = target.load("attach", options);
+            Reply reply = target.load(AgentArguments.ATTACH, options);
             return answer(target, reply, out, err, "attached to pid " + pid + " (" + target.command() + ", Java "
                     + target.javaVersion() + ")");
         }
@@ -81,21 +82,21 @@ final class Commands {
     }
 
     /**
-     * The status from the two properties the agent keeps ({@link Presence#PROPERTY} and {@link
-     * Presence#STATUS_PROPERTY}), read over the attach connection: nothing is loaded into the JVM,
+     * The status from the two properties the agent keeps ({@link PresenceMarks#PROPERTY} and {@link
+     * PresenceMarks#STATUS_PROPERTY}), read over the attach connection: nothing is loaded into the JVM,
      * so on Java 21+ no JEP 451 warning lands in its log. An agent too old to publish its status
      * gets the headline and options only, and a note; it is never loaded to ask.
      */
     static String statusReport(String session, String published, java.time.Instant now) {
-        Map<String, String> fields = Presence.fields(session);
+        Map<String, String> fields = PresenceMarks.fields(session);
         java.time.Instant since = null;
         try {
             since = java.time.Instant.parse(fields.getOrDefault("since", ""));
         } catch (java.time.format.DateTimeParseException unknown) {
             // the headline goes without it
         }
-        StringBuilder out = new StringBuilder(AgentCommand.headline(fields.get("via"), since, now));
-        if (published == null || !published.startsWith(Presence.AS_OF) || published.indexOf('\n') < 0) {
+        StringBuilder out = new StringBuilder(StatusText.headline(fields.get("via"), since, now));
+        if (published == null || !published.startsWith(PresenceMarks.AS_OF) || published.indexOf('\n') < 0) {
             out.append("\nagent: Socket Doctor ").append(fields.getOrDefault("version", "?"))
                     .append(" (publishes no status: detach and attach again with this version for the counts)");
             out.append("\noptions: ").append(fields.getOrDefault("options", "?"));
@@ -104,9 +105,10 @@ final class Commands {
         int end = published.indexOf('\n');
         out.append('\n').append(published.substring(end + 1));
         try {
-            java.time.Instant asOf = java.time.Instant.parse(published.substring(Presence.AS_OF.length(), end));
+            java.time.Instant asOf = java.time.Instant.parse(published.substring(PresenceMarks.AS_OF.length(), end));
             long millis = Math.max(0, java.time.Duration.between(asOf, now).toMillis());
-            out.append("\nas of: ").append(asOf).append(" (").append(millis < 1000 ? millis + " ms" : AgentCommand.age(asOf, now))
+            out.append("\nas of: ").append(asOf).append(" (")
+                    .append(millis < 1000 ? millis + " ms" : StatusText.age(asOf, now))
                     .append(" ago; read from the JVM's system properties, nothing was loaded into it)");
         } catch (java.time.format.DateTimeParseException unknown) {
             // no such line
@@ -121,7 +123,7 @@ final class Commands {
                         + "); nothing to detach, nothing was changed");
                 return ExitCode.NOT_ATTACHED;
             }
-            return answer(target, target.load("detach", ""), out, err, null);
+            return answer(target, target.load(AgentArguments.DETACH, ""), out, err, null);
         }
     }
 

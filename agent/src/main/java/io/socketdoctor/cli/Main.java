@@ -113,7 +113,7 @@ public final class Main {
 
     static String help() {
         StringBuilder out = new StringBuilder();
-        out.append("Socket Doctor ").append(Presence.version())
+        out.append("Socket Doctor ").append(PresenceMarks.version())
                 .append(": attach to a running JVM, see why its sockets fail, detach again.\n\n");
         out.append(usage()).append("\n\n");
         out.append("  list                     the JVMs you can attach to: pid, user, whether Socket Doctor is in"

@@ -30,7 +30,7 @@ final class Options {
                 }
                 int at = separator(pair);
                 String key = at <= 0 ? "" : pair.substring(0, at).strip();
-                if (key.equals(AgentCommand.COMMAND) || key.equals(AgentCommand.REPLY)) {
+                if (key.equals(AgentArguments.COMMAND) || key.equals(AgentArguments.REPLY)) {
                     throw new CliException(ExitCode.USAGE, "'" + key + "' is not an option; the options are the"
                             + " ones of -javaagent (see socket-doctor help)");
                 }

@@ -20,7 +20,7 @@ final class Procs {
     }
 
     static boolean linux() {
-        return Presence.isLinux();
+        return PresenceMarks.isLinux();
     }
 
     static boolean exists(long pid) {
@@ -252,11 +252,11 @@ final class Procs {
         return Files.isDirectory(inRoot) ? inRoot : Paths.get("/tmp");
     }
 
-    /** The marker file a running agent in {@code pid} leaves (see {@link Presence}), as this process sees it. */
+    /** The marker file a running agent in {@code pid} leaves (see {@link PresenceMarks}), as this process sees it. */
     static Path markerOf(long pid) {
         if (!linux()) {
-            return Presence.markerDirectory().resolve(Presence.MARKER_PREFIX + pid);
+            return PresenceMarks.markerDirectory().resolve(PresenceMarks.MARKER_PREFIX + pid);
         }
-        return tmpOf(pid).resolve(Presence.MARKER_PREFIX + namespacePid(pid));
+        return tmpOf(pid).resolve(PresenceMarks.MARKER_PREFIX + namespacePid(pid));
     }
 }

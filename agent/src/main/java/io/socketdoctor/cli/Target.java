@@ -207,14 +207,17 @@ final class Target implements AutoCloseable {
         return properties.getProperty("sun.java.command", "?");
     }
 
-    /** The running agent's {@link Presence#PROPERTY}, or null: read without loading anything. */
+    /** The running agent's {@link PresenceMarks#PROPERTY}, or null: read without loading anything. */
     String session() {
-        return properties.getProperty(Presence.PROPERTY);
+        return properties.getProperty(PresenceMarks.PROPERTY);
     }
 
-    /** The running agent's published status ({@link Presence#STATUS_PROPERTY}), or null: read without loading anything. */
+    /**
+     * The running agent's published status ({@link PresenceMarks#STATUS_PROPERTY}), or null: read
+     * without loading anything.
+     */
     String status() {
-        return properties.getProperty(Presence.STATUS_PROPERTY);
+        return properties.getProperty(PresenceMarks.STATUS_PROPERTY);
     }
 
     void requireSupportedJava() throws CliException {
@@ -264,8 +267,7 @@ final class Target implements AutoCloseable {
             throw new CliException(ExitCode.FAILED, "cannot create the reply file for pid " + pid + ": " + e);
         }
         try {
-            String arguments = AgentCommand.COMMAND + "=" + command + "," + AgentCommand.REPLY + "=" + replyInTarget
-                    + (options.isEmpty() ? "" : "," + options);
+            String arguments = AgentArguments.format(command, replyInTarget, options);
             try {
                 vm.loadAgent(jar.toString(), arguments);
             } catch (AgentLoadException e) {

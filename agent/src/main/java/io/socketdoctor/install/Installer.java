@@ -34,13 +34,17 @@ public final class Installer {
 
     /** What the install did, and what it has found wrong so far. */
     public static final class Installation {
+        /** The sites the transformer was built for ({@link HookSites#ALL}, or a test's own). */
+        private final List<HookSite> sites;
         private final HookTransformer transformer;
         /** Set once at install: classes missing or refused. */
         private final List<String> fixedProblems;
         private final Set<String> refused;
         private final Set<String> reported = new HashSet<>();
 
-        Installation(HookTransformer transformer, List<String> fixedProblems, Set<String> refused) {
+        Installation(List<HookSite> sites, HookTransformer transformer, List<String> fixedProblems,
+                     Set<String> refused) {
+            this.sites = sites;
             this.transformer = transformer;
             this.fixedProblems = fixedProblems;
             this.refused = refused;
@@ -49,7 +53,7 @@ public final class Installer {
         /** Hook points not in place, among the classes loaded so far (empty when all is well). */
         public List<String> problems() {
             List<String> problems = new ArrayList<>(fixedProblems);
-            for (HookSite site : HookSites.ALL) {
+            for (HookSite site : sites) {
                 if (refused.contains(site.type()) || !transformer.tally().seen(site.type())) {
                     continue;
                 }
@@ -64,7 +68,7 @@ public final class Installer {
         /** How many hook points are not in place, among the classes loaded so far (for the metric). */
         public int missingHookPoints() {
             int missing = 0;
-            for (HookSite site : HookSites.ALL) {
+            for (HookSite site : sites) {
                 if (refused.contains(site.type())
                         || transformer.tally().seen(site.type()) && transformer.tally().check(site) != null) {
                     missing++;
@@ -135,9 +139,15 @@ public final class Installer {
             transformer.tally().forget(name.replace('.', '/'));
         }
 
+        return new Installation(HookSites.ALL, transformer, refusals(HookSites.ALL, refusedWhy),
+                new HashSet<>(refusedWhy.keySet()));
+    }
+
+    /** One problem line per class the JVM refused to retransform, with how many of the sites it held. */
+    static List<String> refusals(List<HookSite> sites, Map<String, String> refusedWhy) {
         List<String> problems = new ArrayList<>();
         Map<String, Integer> lostSites = new LinkedHashMap<>();
-        for (HookSite site : HookSites.ALL) {
+        for (HookSite site : sites) {
             if (refusedWhy.containsKey(site.type())) {
                 Integer count = lostSites.get(site.type());
                 lostSites.put(site.type(), count == null ? 1 : count + 1);
@@ -147,8 +157,9 @@ public final class Installer {
             problems.add(lost.getKey() + " (" + lost.getValue() + " hook points): the JVM refused to retransform it ("
                     + refusedWhy.get(lost.getKey()) + ")");
         }
-        return new Installation(transformer, problems, new HashSet<>(refusedWhy.keySet()));
+        return problems;
     }
+
     /** One batch; if the JVM refuses it, class by class, collecting the refused ones with a short reason. */
     private static void retransform(Instrumentation inst, List<Class<?>> classes, Map<String, String> refused) {
         if (classes.isEmpty()) {

@@ -22,20 +22,22 @@ class CliAgentSideTest {
 
     @Test
     void commandKeysAreSplitFromTheOptions() {
-        AgentCommand.Request r = AgentCommand.parse("command=status,reply=/tmp/r.txt,events=/tmp/e.jsonl,log.rate:7");
+        AgentArguments.Request r = AgentArguments.parse("command=status,reply=/tmp/r.txt,events=/tmp/e.jsonl,log.rate:7");
         assertEquals("status", r.command());
         assertEquals("/tmp/r.txt", r.reply());
         assertEquals("events=/tmp/e.jsonl,log.rate:7", r.options());
-        AgentCommand.Request colon = AgentCommand.parse("command:detach");
+        AgentArguments.Request colon = AgentArguments.parse("command:detach");
         assertEquals("detach", colon.command());
         assertNull(colon.reply());
         assertEquals("", colon.options());
         // a plain load (jcmd JVMTI.agent_load, -javaagent): no command, options untouched
-        AgentCommand.Request plain = AgentCommand.parse("events=/tmp/e.jsonl");
+        AgentArguments.Request plain = AgentArguments.parse("events=/tmp/e.jsonl");
         assertNull(plain.command());
         assertEquals("events=/tmp/e.jsonl", plain.options());
-        assertNull(AgentCommand.parse(null).command());
-        assertFalse(AgentCommand.handle("events=/tmp/e.jsonl", null), "not a command: the caller starts the agent");
+        assertNull(AgentArguments.parse(null).command());
+        assertEquals("command=detach,reply=/tmp/r.txt", AgentArguments.format(AgentArguments.DETACH, "/tmp/r.txt", ""));
+        AgentArguments.Request back = AgentArguments.parse(AgentArguments.format("attach", "/tmp/r.txt", "log=off"));
+        assertEquals(new AgentArguments.Request("attach", "/tmp/r.txt", "log=off"), back);
     }
 
     @Test
@@ -56,50 +58,50 @@ class CliAgentSideTest {
     @Test
     void presenceValueFields() {
         Instant since = Instant.parse("2025-01-02T03:04:05Z");
-        String value = Presence.describe("1.2", Presence.VIA_ATTACH, since, "log=stderr,events=/tmp/a;b=c.jsonl");
-        Map<String, String> fields = Presence.fields(value);
+        String value = PresenceMarks.describe("1.2", PresenceMarks.VIA_ATTACH, since, "log=stderr,events=/tmp/a;b=c.jsonl");
+        Map<String, String> fields = PresenceMarks.fields(value);
         assertEquals("1.2", fields.get("version"));
         assertEquals("attach", fields.get("via"));
         assertEquals(since.toString(), fields.get("since"));
         assertEquals("log=stderr,events=/tmp/a;b=c.jsonl", fields.get("options"));
-        assertTrue(Presence.fields(null).isEmpty());
+        assertTrue(PresenceMarks.fields(null).isEmpty());
     }
 
     @Test
     void markerIsReadOnlyForTheSameProcess(@TempDir Path dir) throws Exception {
         Instant start = Instant.ofEpochMilli(1_700_000_000_000L);
         Path marker = dir.resolve(".socket-doctor-42");
-        Files.write(marker, Presence.markerText(42, Optional.of(start), "via=attach;options=log=stderr")
+        Files.write(marker, PresenceMarks.markerText(42, Optional.of(start), "via=attach;options=log=stderr")
                 .getBytes(StandardCharsets.UTF_8));
-        assertEquals("via=attach;options=log=stderr", Presence.readMarker(42, marker, Optional.of(start), null));
+        assertEquals("via=attach;options=log=stderr", PresenceMarks.readMarker(42, marker, Optional.of(start), null));
         assertEquals("via=attach;options=log=stderr",
-                Presence.readMarker(42, marker, Optional.of(start.plusMillis(400)), null), "clock rounding");
-        assertNull(Presence.readMarker(42, marker, Optional.of(start.plusSeconds(60)), null),
+                PresenceMarks.readMarker(42, marker, Optional.of(start.plusMillis(400)), null), "clock rounding");
+        assertNull(PresenceMarks.readMarker(42, marker, Optional.of(start.plusSeconds(60)), null),
                 "a marker left by an earlier process with the same pid");
-        assertNull(Presence.readMarker(42, dir.resolve("absent"), Optional.of(start), null));
-        if (Presence.isLinux()) {
+        assertNull(PresenceMarks.readMarker(42, dir.resolve("absent"), Optional.of(start), null));
+        if (PresenceMarks.isLinux()) {
             Object myUid = Files.getAttribute(marker, "unix:uid");
-            assertEquals("via=attach;options=log=stderr", Presence.readMarker(42, marker, Optional.of(start), myUid));
-            assertNull(Presence.readMarker(42, marker, Optional.of(start), ((Integer) myUid) + 1),
+            assertEquals("via=attach;options=log=stderr", PresenceMarks.readMarker(42, marker, Optional.of(start), myUid));
+            assertNull(PresenceMarks.readMarker(42, marker, Optional.of(start), ((Integer) myUid) + 1),
                     "a marker not owned by the process's user");
             Path link = dir.resolve(".socket-doctor-43");
             Files.createSymbolicLink(link, marker);
-            assertNull(Presence.readMarker(43, link, Optional.of(start), null), "links are not followed");
+            assertNull(PresenceMarks.readMarker(43, link, Optional.of(start), null), "links are not followed");
         }
     }
 
     @Test
     void listRemovesTheMarkersOfProcessesThatAreGone() throws Exception {
-        Assumptions.assumeTrue(Presence.isLinux(), "markers are checked through unix:uid");
+        Assumptions.assumeTrue(PresenceMarks.isLinux(), "markers are checked through unix:uid");
         long gone = 4_194_304L + 17; // above the largest pid_max Linux allows: no such process
         long alive = ProcessHandle.current().pid();
-        Path stale = Presence.markerDirectory().resolve(Presence.MARKER_PREFIX + gone);
-        Path live = Presence.markerDirectory().resolve(Presence.MARKER_PREFIX + alive);
+        Path stale = PresenceMarks.markerDirectory().resolve(PresenceMarks.MARKER_PREFIX + gone);
+        Path live = PresenceMarks.markerDirectory().resolve(PresenceMarks.MARKER_PREFIX + alive);
         Files.writeString(stale, "pid=" + gone + "\n");
         Files.writeString(live, "pid=" + alive + "\n");
         try {
             Integer me = (Integer) Files.getAttribute(stale, "unix:uid");
-            assertTrue(Presence.removeStaleMarkers(me) >= 1);
+            assertTrue(PresenceMarks.removeStaleMarkers(me) >= 1);
             assertFalse(Files.exists(stale), "the marker of a process that is gone");
             assertTrue(Files.exists(live), "the marker of a running process stays");
         } finally {
@@ -140,8 +142,8 @@ class CliAgentSideTest {
     @Test
     void ageIsShort() {
         Instant t = Instant.parse("2025-01-01T00:00:00Z");
-        assertEquals("5 s", AgentCommand.age(t, t.plusSeconds(5)));
-        assertEquals("2 min 3 s", AgentCommand.age(t, t.plusSeconds(123)));
-        assertEquals("1 h 1 min", AgentCommand.age(t, t.plusSeconds(3_661)));
+        assertEquals("5 s", StatusText.age(t, t.plusSeconds(5)));
+        assertEquals("2 min 3 s", StatusText.age(t, t.plusSeconds(123)));
+        assertEquals("1 h 1 min", StatusText.age(t, t.plusSeconds(3_661)));
     }
 }
