@@ -1,17 +1,13 @@
 package io.socketdoctor.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Method;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketException;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -52,7 +48,6 @@ public final class Workloads {
     static final InetAddress LOOPBACK = loopback();
     private static final int MESSAGE = 64;
     private static final int CHUNK = 64 * 1024;
-    private static final int SO_TIMEOUT_MS = 30_000;
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -118,21 +113,22 @@ public final class Workloads {
 
     private static Map<String, Object> dispatch(String name, long warmUp, long measured) throws Exception {
         return switch (name) {
-            case "pingpong-socket-1" -> pingPongSocket(1, warmUp, measured);
-            case "pingpong-socket-4" -> pingPongSocket(4, warmUp, measured);
-            case "pingpong-channel-1" -> pingPongChannel(1, warmUp, measured);
-            case "pingpong-channel-4" -> pingPongChannel(4, warmUp, measured);
-            case "bulk-socket" -> bulkSocket(warmUp, measured);
-            case "bulk-channel" -> bulkChannel(warmUp, measured);
-            case "churn-socket" -> churnSocket(warmUp, measured);
-            case "churn-channel" -> churnChannel(warmUp, measured);
-            case "error-refused" -> refused(warmUp, measured);
-            case "error-reset" -> reset(warmUp, measured);
-            case "zero-socket-write", "zero-socket-read", "zero-channel-write", "zero-channel-read" ->
-                    zeroLength(name, warmUp, measured);
+            case "pingpong-socket-1", "pingpong-channel-1" -> pingPong(transportOf(name), 1, warmUp, measured);
+            case "pingpong-socket-4", "pingpong-channel-4" -> pingPong(transportOf(name), 4, warmUp, measured);
+            case "bulk-socket", "bulk-channel" -> bulk(transportOf(name), warmUp, measured);
+            case "churn-socket", "churn-channel" -> churn(transportOf(name), warmUp, measured);
+            case "zero-socket-write", "zero-channel-write" -> zeroLength(transportOf(name), true, warmUp, measured);
+            case "zero-socket-read", "zero-channel-read" -> zeroLength(transportOf(name), false, warmUp, measured);
+            case "error-refused" -> refused(SocketTransport.INSTANCE, warmUp, measured);
+            case "error-reset" -> reset(SocketTransport.INSTANCE, warmUp, measured);
             case "attach-target" -> attachTarget(warmUp, measured);
             default -> throw new IllegalArgumentException("unknown workload " + name);
         };
+    }
+
+    /** The transport a workload's name names in its second word: pingpong-channel-4 runs over channels. */
+    private static Transport<?> transportOf(String workload) {
+        return Transport.named(workload.split("-")[1]);
     }
 
     // ---------------------------------------------------------------- environment
@@ -170,100 +166,37 @@ public final class Workloads {
 
     // ---------------------------------------------------------------- ping-pong
 
-    private static Map<String, Object> pingPongSocket(int connections, long warmUp, long measured) throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
-            List<Socket> clients = new ArrayList<>();
+    /*
+     * Each workload below is written once and runs over the transport its name names. The transport
+     * calls in a measured loop are interface calls: the streams and churn groups run both transports
+     * in one JVM, one after the other, so such a call site sees at most two classes (C2 inlines both
+     * behind a class check, never a megamorphic call), and the first transport's figures are taken
+     * before the second one has run at all. That check is nothing beside a loopback round trip or a
+     * connection; the zero-length calls, where it would not be, loop inside the transport.
+     */
+
+    private static <B> Map<String, Object> pingPong(Transport<B> transport, int connections, long warmUp,
+                                                    long measured) throws Exception {
+        try (Transport.Listener<B> server = transport.listen(50)) {
+            List<Transport.Connection<B>> clients = new ArrayList<>();
             List<Thread> echoes = new ArrayList<>();
             for (int c = 0; c < connections; c++) {
-                Socket client = new Socket();
-                client.setTcpNoDelay(true);
-                client.setSoTimeout(SO_TIMEOUT_MS);
-                client.connect(server.getLocalSocketAddress(), SO_TIMEOUT_MS);
-                Socket accepted = server.accept();
-                accepted.setTcpNoDelay(true);
+                Transport.Connection<B> client = transport.connectNoDelay(server.address());
+                Transport.Connection<B> accepted = server.accept();
+                accepted.setNoDelay();
                 clients.add(client);
-                echoes.add(daemon("echo-" + c, () -> echoStream(accepted)));
+                echoes.add(daemon("echo-" + c, () -> echo(transport, accepted)));
             }
             Task[] tasks = new Task[connections];
             for (int c = 0; c < connections; c++) {
-                Socket client = clients.get(c);
-                InputStream in = client.getInputStream();
-                OutputStream out = client.getOutputStream();
-                byte[] message = new byte[MESSAGE];
-                byte[] reply = new byte[MESSAGE];
+                Transport.Connection<B> client = clients.get(c);
+                B message = transport.buffer(MESSAGE);
+                B reply = transport.buffer(MESSAGE);
                 tasks[c] = count -> {
                     for (long i = 0; i < count; i++) {
-                        message[0] = (byte) i;
-                        out.write(message, 0, MESSAGE);
-                        readFully(in, reply);
-                        if ((i & 255) == 0 && System.nanoTime() > deadline) {
-                            return i + 1;
-                        }
-                    }
-                    return count;
-                };
-            }
-            Map<String, Object> result = measureInThreads(tasks, warmUp, measured);
-            for (Socket client : clients) {
-                client.close();
-            }
-            joinAll(echoes);
-            return result;
-        }
-    }
-
-    private static void echoStream(Socket socket) {
-        try (socket) {
-            InputStream in = socket.getInputStream();
-            OutputStream out = socket.getOutputStream();
-            byte[] buffer = new byte[MESSAGE];
-            while (readFully(in, buffer)) {
-                out.write(buffer, 0, MESSAGE);
-            }
-        } catch (IOException e) {
-            System.out.println("note echo failed: " + e);
-        }
-    }
-
-    private static boolean readFully(InputStream in, byte[] buffer) throws IOException {
-        for (int got = 0; got < buffer.length; ) {
-            int n = in.read(buffer, got, buffer.length - got);
-            if (n < 0) {
-                if (got == 0) {
-                    return false;
-                }
-                throw new IOException("EOF inside a message");
-            }
-            got += n;
-        }
-        return true;
-    }
-
-    private static Map<String, Object> pingPongChannel(int connections, long warmUp, long measured) throws Exception {
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress(LOOPBACK, 0), 50);
-            List<SocketChannel> clients = new ArrayList<>();
-            List<Thread> echoes = new ArrayList<>();
-            for (int c = 0; c < connections; c++) {
-                SocketChannel client = SocketChannel.open(server.getLocalAddress());
-                client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                SocketChannel accepted = server.accept();
-                accepted.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                clients.add(client);
-                echoes.add(daemon("echo-" + c, () -> echoChannel(accepted)));
-            }
-            Task[] tasks = new Task[connections];
-            for (int c = 0; c < connections; c++) {
-                SocketChannel client = clients.get(c);
-                ByteBuffer message = ByteBuffer.allocateDirect(MESSAGE);
-                ByteBuffer reply = ByteBuffer.allocateDirect(MESSAGE);
-                tasks[c] = count -> {
-                    for (long i = 0; i < count; i++) {
-                        message.clear();
-                        message.put(0, (byte) i);
-                        writeFully(client, message);
-                        reply.clear();
-                        if (!readFully(client, reply)) {
+                        transport.tag(message, (byte) i);
+                        client.writeFully(message);
+                        if (!client.readFully(reply)) {
                             throw new IOException("EOF from the echo peer");
                         }
                         if ((i & 255) == 0 && System.nanoTime() > deadline) {
@@ -274,7 +207,7 @@ public final class Workloads {
                 };
             }
             Map<String, Object> result = measureInThreads(tasks, warmUp, measured);
-            for (SocketChannel client : clients) {
+            for (Transport.Connection<B> client : clients) {
                 client.close();
             }
             joinAll(echoes);
@@ -282,61 +215,36 @@ public final class Workloads {
         }
     }
 
-    private static void echoChannel(SocketChannel channel) {
-        try (channel) {
-            ByteBuffer buffer = ByteBuffer.allocateDirect(MESSAGE);
-            while (true) {
-                buffer.clear();
-                if (!readFully(channel, buffer)) {
-                    return;
-                }
-                buffer.flip();
-                writeFully(channel, buffer);
+    private static <B> void echo(Transport<B> transport, Transport.Connection<B> peer) {
+        try (peer) {
+            B buffer = transport.buffer(MESSAGE);
+            while (peer.readFully(buffer)) {
+                peer.writeFully(buffer);
             }
         } catch (IOException e) {
             System.out.println("note echo failed: " + e);
         }
     }
 
-    private static boolean readFully(SocketChannel channel, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            if (channel.read(buffer) < 0) {
-                if (buffer.position() == 0) {
-                    return false;
-                }
-                throw new IOException("EOF inside a message");
-            }
-        }
-        return true;
-    }
-
-    private static void writeFully(SocketChannel channel, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
-        }
-    }
-
     // ---------------------------------------------------------------- bulk
 
     /** 64 KiB writes; the peer reads and discards. Warm-up and measurement use separate connections. */
-    private static Map<String, Object> bulkSocket(long warmUp, long measured) throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
-            byte[] chunk = new byte[CHUNK];
+    private static <B> Map<String, Object> bulk(Transport<B> transport, long warmUp, long measured) throws Exception {
+        try (Transport.Listener<B> server = transport.listen(50)) {
+            B chunk = transport.buffer(CHUNK);
             Task task = count -> {
-                try (Socket client = new Socket()) {
-                    client.connect(server.getLocalSocketAddress(), SO_TIMEOUT_MS);
-                    Socket accepted = server.accept();
+                try (Transport.Connection<B> client = transport.connect(server.address())) {
+                    Transport.Connection<B> accepted = server.accept();
                     CountDownLatch drained = new CountDownLatch(1);
                     AtomicLong received = new AtomicLong();
                     daemon("sink", () -> {
-                        received.set(sink(accepted));
+                        received.set(sink(transport, accepted));
                         drained.countDown();
                         lingerUntilMeasured();
                     });
-                    OutputStream out = client.getOutputStream();
                     long i = 0;
                     for (; i < count; i++) {
-                        out.write(chunk, 0, CHUNK);
+                        client.writeFully(chunk);
                         if ((i & 15) == 0 && System.nanoTime() > deadline) {
                             i++;
                             break;
@@ -354,60 +262,11 @@ public final class Workloads {
         }
     }
 
-    private static long sink(Socket socket) {
+    private static <B> long sink(Transport<B> transport, Transport.Connection<B> peer) {
         long total = 0;
-        try (socket) {
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[CHUNK];
-            for (int n; (n = in.read(buffer, 0, CHUNK)) >= 0; ) {
-                total += n;
-            }
-        } catch (IOException e) {
-            System.out.println("note sink failed: " + e);
-        }
-        return total;
-    }
-
-    private static Map<String, Object> bulkChannel(long warmUp, long measured) throws Exception {
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress(LOOPBACK, 0), 50);
-            ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
-            Task task = count -> {
-                try (SocketChannel client = SocketChannel.open(server.getLocalAddress())) {
-                    SocketChannel accepted = server.accept();
-                    CountDownLatch drained = new CountDownLatch(1);
-                    AtomicLong received = new AtomicLong();
-                    daemon("sink", () -> {
-                        received.set(sink(accepted));
-                        drained.countDown();
-                        lingerUntilMeasured();
-                    });
-                    long i = 0;
-                    for (; i < count; i++) {
-                        chunk.clear();
-                        writeFully(client, chunk);
-                        if ((i & 15) == 0 && System.nanoTime() > deadline) {
-                            i++;
-                            break;
-                        }
-                    }
-                    client.shutdownOutput();
-                    awaitOrFail(drained);
-                    if (received.get() != i * CHUNK) {
-                        throw new IOException("sink received " + received.get() + " bytes, sent " + i * CHUNK);
-                    }
-                    return i;
-                }
-            };
-            return measureInThreads(new Task[] {task}, warmUp, measured);
-        }
-    }
-
-    private static long sink(SocketChannel channel) {
-        long total = 0;
-        try (channel) {
-            ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
-            for (int n; (n = channel.read(buffer.clear())) >= 0; ) {
+        try (peer) {
+            B buffer = transport.buffer(CHUNK);
+            for (int n; (n = peer.read(buffer)) >= 0; ) {
                 total += n;
             }
         } catch (IOException e) {
@@ -422,61 +281,24 @@ public final class Workloads {
      * Connect, see the server's FIN, close. The server closes first, so TIME_WAIT stays on the
      * server's side of each connection and the client's ephemeral ports are free again at once.
      */
-    private static Map<String, Object> churnSocket(long warmUp, long measured) throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 200, LOOPBACK)) {
+    private static <B> Map<String, Object> churn(Transport<B> transport, long warmUp, long measured) throws Exception {
+        try (Transport.Listener<B> server = transport.listen(200)) {
             Thread acceptor = daemon("acceptor", () -> {
                 try {
                     for (long i = 0; i < warmUp + measured; i++) {
-                        server.accept().close();
+                        server.closeNext();
                     }
                 } catch (IOException e) {
                     System.out.println("note acceptor stopped: " + e);
                 }
                 lingerUntilMeasured();
             });
-            InetSocketAddress address = (InetSocketAddress) server.getLocalSocketAddress();
+            InetSocketAddress address = server.address();
+            B oneByte = transport.buffer(1);
             Task task = count -> {
                 for (long i = 0; i < count; i++) {
-                    try (Socket client = new Socket()) {
-                        client.setSoTimeout(SO_TIMEOUT_MS);
-                        client.connect(address, SO_TIMEOUT_MS);
-                        if (client.getInputStream().read() != -1) {
-                            throw new IOException("expected the server's FIN");
-                        }
-                    }
-                    if ((i & 63) == 0 && System.nanoTime() > deadline) {
-                        return i + 1;
-                    }
-                }
-                return count;
-            };
-            Map<String, Object> result = measureInThreads(new Task[] {task}, warmUp, measured);
-            acceptor.join(5_000);
-            return result;
-        }
-    }
-
-    private static Map<String, Object> churnChannel(long warmUp, long measured) throws Exception {
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress(LOOPBACK, 0), 200);
-            Thread acceptor = daemon("acceptor", () -> {
-                try {
-                    for (long i = 0; i < warmUp + measured; i++) {
-                        server.accept().close();
-                    }
-                } catch (IOException e) {
-                    System.out.println("note acceptor stopped: " + e);
-                }
-                lingerUntilMeasured();
-            });
-            InetSocketAddress address = (InetSocketAddress) server.getLocalAddress();
-            ByteBuffer one = ByteBuffer.allocateDirect(1);
-            Task task = count -> {
-                for (long i = 0; i < count; i++) {
-                    try (SocketChannel client = SocketChannel.open(address)) {
-                        if (client.read(one.clear()) != -1) {
-                            throw new IOException("expected the server's FIN");
-                        }
+                    if (transport.connectReadClose(address, oneByte) != -1) {
+                        throw new IOException("expected the server's FIN");
                     }
                     if ((i & 63) == 0 && System.nanoTime() > deadline) {
                         return i + 1;
@@ -493,17 +315,12 @@ public final class Workloads {
     // ---------------------------------------------------------------- errors
 
     /** Connection refused: a connect to a loopback port nobody listens on. */
-    private static Map<String, Object> refused(long warmUp, long measured) throws Exception {
+    private static <B> Map<String, Object> refused(Transport<B> transport, long warmUp, long measured) throws Exception {
         InetSocketAddress closed = new InetSocketAddress(LOOPBACK, closedPort());
         AtomicReference<Throwable> last = new AtomicReference<>();
         Task task = count -> {
             for (long i = 0; i < count; i++) {
-                try (Socket socket = new Socket()) {
-                    socket.connect(closed, SO_TIMEOUT_MS);
-                    throw new IllegalStateException("connected to " + closed + ": something listens there now");
-                } catch (ConnectException expected) {
-                    last.set(expected);
-                }
+                last.set(refuse(transport, closed));
                 if ((i & 63) == 0 && System.nanoTime() > deadline) {
                     return i + 1;
                 }
@@ -516,28 +333,25 @@ public final class Workloads {
     }
 
     /** Connection reset: the peer accepts and closes with SO_LINGER 0, the client's read gets the RST. */
-    private static Map<String, Object> reset(long warmUp, long measured) throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 200, LOOPBACK)) {
+    private static <B> Map<String, Object> reset(Transport<B> transport, long warmUp, long measured) throws Exception {
+        try (Transport.Listener<B> server = transport.listen(200)) {
             Thread acceptor = daemon("resetter", () -> {
                 try {
                     for (long i = 0; i < warmUp + measured; i++) {
-                        Socket s = server.accept();
-                        s.setSoLinger(true, 0);
-                        s.close();
+                        server.resetNext();
                     }
                 } catch (IOException e) {
                     System.out.println("note resetter stopped: " + e);
                 }
                 lingerUntilMeasured();
             });
-            InetSocketAddress address = (InetSocketAddress) server.getLocalSocketAddress();
+            InetSocketAddress address = server.address();
+            B oneByte = transport.buffer(1);
             AtomicReference<Throwable> last = new AtomicReference<>();
             Task task = count -> {
                 for (long i = 0; i < count; i++) {
-                    try (Socket client = new Socket()) {
-                        client.setSoTimeout(SO_TIMEOUT_MS);
-                        client.connect(address, SO_TIMEOUT_MS);
-                        int b = client.getInputStream().read();
+                    try {
+                        int b = transport.connectReadClose(address, oneByte);
                         throw new IllegalStateException("read returned " + b + " instead of a reset");
                     } catch (SocketException expected) {
                         last.set(expected);
@@ -565,7 +379,7 @@ public final class Workloads {
     private static Map<String, Object> attachTarget(long warmUp, long maxSeconds) throws Exception {
         InetSocketAddress closed = new InetSocketAddress(LOOPBACK, closedPort());
         for (long i = 0; i < warmUp; i++) {
-            refuse(closed);
+            refuse(SocketTransport.INSTANCE, closed);
         }
         System.out.println("ready");
         System.out.flush();
@@ -575,7 +389,7 @@ public final class Workloads {
         long first = -1;
         while (System.nanoTime() < end) {
             attempts++;
-            if (enriched(refuse(closed)) == 1) {
+            if (enriched(refuse(SocketTransport.INSTANCE, closed)) == 1) {
                 first = System.nanoTime();
                 break;
             }
@@ -593,9 +407,9 @@ public final class Workloads {
         return result;
     }
 
-    private static Throwable refuse(InetSocketAddress closed) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(closed, SO_TIMEOUT_MS);
+    /** One connect that must be refused; the connect closes what it opened, as try-with-resources would. */
+    private static <B> ConnectException refuse(Transport<B> transport, InetSocketAddress closed) throws IOException {
+        try (Transport.Connection<B> connected = transport.connect(closed)) {
             throw new IllegalStateException("connected to " + closed + ": something listens there now");
         } catch (ConnectException expected) {
             return expected;
@@ -628,58 +442,21 @@ public final class Workloads {
      * is the JDK's bookkeeping plus whatever the instrumentation adds: the agent's own cost, in ns.
      * Reported as the median of 10 equal batches.
      */
-    private static Map<String, Object> zeroLength(String name, long warmUp, long measured) throws Exception {
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress(LOOPBACK, 0), 50);
-            boolean channelApi = name.startsWith("zero-channel");
-            boolean write = name.endsWith("write");
-            Socket socket = null;
-            SocketChannel channel;
-            if (channelApi) {
-                channel = SocketChannel.open(server.getLocalAddress());
-            } else {
-                socket = new Socket();
-                socket.connect(server.getLocalAddress(), SO_TIMEOUT_MS);
-                channel = null;
-            }
-            SocketChannel accepted = server.accept();
+    private static <B> Map<String, Object> zeroLength(Transport<B> transport, boolean write, long warmUp,
+                                                      long measured) throws Exception {
+        // The peer only accepts; it is a channel whichever API is measured, as it always was.
+        try (Transport.Listener<ByteBuffer> server = ChannelTransport.INSTANCE.listen(50)) {
+            Transport.Connection<B> client = transport.connect(server.address());
+            Transport.Connection<ByteBuffer> accepted = server.accept();
             try {
-                Task task;
-                if (channelApi) {
-                    ByteBuffer empty = ByteBuffer.allocateDirect(0);
-                    task = write ? count -> {
-                        long sum = 0;
-                        for (long i = 0; i < count; i++) {
-                            sum += channel.write(empty);
-                        }
-                        check(sum);
-                        return count;
-                    } : count -> {
-                        long sum = 0;
-                        for (long i = 0; i < count; i++) {
-                            sum += channel.read(empty);
-                        }
-                        check(sum);
-                        return count;
-                    };
-                } else {
-                    OutputStream out = socket.getOutputStream();
-                    InputStream in = socket.getInputStream();
-                    byte[] buffer = new byte[16];
-                    task = write ? count -> {
-                        for (long i = 0; i < count; i++) {
-                            out.write(buffer, 0, 0);
-                        }
-                        return count;
-                    } : count -> {
-                        long sum = 0;
-                        for (long i = 0; i < count; i++) {
-                            sum += in.read(buffer, 0, 0);
-                        }
-                        check(sum);
-                        return count;
-                    };
-                }
+                B empty = transport.buffer(0);
+                Task task = write ? count -> {
+                    check(client.writeEmpty(empty, count));
+                    return count;
+                } : count -> {
+                    check(client.readEmpty(empty, count));
+                    return count;
+                };
                 task.run(warmUp);
                 int batches = 10;
                 long perBatch = Math.max(1, measured / batches);
@@ -715,12 +492,7 @@ public final class Workloads {
                 result.put("capped", done < batches ? 1 : 0);
                 return result;
             } finally {
-                if (socket != null) {
-                    socket.close();
-                }
-                if (channel != null) {
-                    channel.close();
-                }
+                client.close();
                 accepted.close();
             }
         }
