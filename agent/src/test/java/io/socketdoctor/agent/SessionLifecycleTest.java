@@ -147,7 +147,7 @@ class SessionLifecycleTest {
     }
 
     private static void assertNoHandlerAndNoThreadLeft(Set<Thread> before) throws ReflectiveOperationException {
-        assertNull(staticField(Diagnostics.class, "active"), "the bridge's handles still reach a Diagnostics");
+        assertNull(staticField(io.socketdoctor.runtime.BridgeHandlers.class, "active"), "the bridge's handles still reach a Diagnostics");
         assertNull(staticField(LibraryBridge.class, "onNettyError"), "Netty's handler is still set");
         Set<Thread> left = agentThreads();
         left.removeAll(before);
