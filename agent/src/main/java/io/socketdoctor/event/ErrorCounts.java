@@ -263,4 +263,16 @@ public final class ErrorCounts implements EventSink.Listener {
         }
         return out.toString();
     }
+
+    /**
+     * What counting {@code e} needs, loaded without counting it (for the sink's warm-up): the tag
+     * values are otherwise first loaded by the application's first failure.
+     */
+    void warmUp(Event e) {
+        TagValues.errno(e);
+        TagValues.cause(e);
+        TagValues.label(e.api());
+        TagValues.WARNING_KINDS.contains(e.type());
+        peer(e);
+    }
 }

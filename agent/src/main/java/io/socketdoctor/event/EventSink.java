@@ -216,6 +216,7 @@ public final class EventSink implements EventReceiver, AutoCloseable {
         EventText.logLine(event);
         EventText.summary(event.rateKey(), 1, 1);
         new RateLimiter(1).tryPass(event.rateKey(), 0);
+        counts.warmUp(event);
         for (Listener listener : listeners) {
             listener.getClass(); // loads the list's iterator class now, not at the first real event
         }
