@@ -94,10 +94,7 @@ public final class ErrorCounts implements EventSink.Listener {
     private static final Series CLOSE_WAIT_LEAKS = Series.other(TagValues.CLOSE_WAIT_LEAK);
 
     /** The series of each kind, by {@link Kind#ordinal()}: a cap is the size of its kind's table. */
-    private final List<Map<Series, LongAdder>> tables = List.of(new ConcurrentHashMap<>(), new ConcurrentHashMap<>(),
-            new ConcurrentHashMap<>());
-    private final List<Map<Series, LongAdder>> views = List.of(Collections.unmodifiableMap(tables.get(0)),
-            Collections.unmodifiableMap(tables.get(1)), Collections.unmodifiableMap(tables.get(2)));
+    private final List<Map<Series, LongAdder>> tables = newTables();
     private final PeerFolder peers;
     private final Series errorOverflow;
     private final Series warningOverflow;
@@ -114,29 +111,42 @@ public final class ErrorCounts implements EventSink.Listener {
         String otherPeer = peers == null ? null : TagValues.OTHER;
         errorOverflow = Series.error(TagValues.OTHER, TagValues.OTHER, TagValues.OTHER, TagValues.OTHER, otherPeer);
         warningOverflow = Series.warning(TagValues.OTHER, TagValues.OTHER, otherPeer);
-        // Run the counting path once on a scratch table: the writer's first event then loads no class.
-        add(new ConcurrentHashMap<>(), errorOverflow, 1, otherOverflow);
+    }
+
+    private static List<Map<Series, LongAdder>> newTables() {
+        return List.of(new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
     }
 
     @Override
     public void onEvent(Event event) {
         try {
-            count(event);
+            count(event, tables);
         } catch (RuntimeException e) {
             // A count must never cost the event its log line or JSON line.
         }
     }
 
-    private void count(Event e) {
+    private void count(Event e, List<Map<Series, LongAdder>> into) {
         String type = e.type();
         if (Event.SOCKET_ERROR.equals(type)) {
-            add(tables.get(Kind.ERROR.ordinal()), Series.error(TagValues.errno(e), TagValues.cause(e), TagValues.label(e.op()),
-                    TagValues.label(e.api()), peer(e)), MAX_ERROR_SERIES, errorOverflow);
+            Series series = Series.error(TagValues.errno(e), TagValues.cause(e), TagValues.label(e.op()),
+                    TagValues.label(e.api()), peer(e));
+            add(into.get(Kind.ERROR.ordinal()), series, MAX_ERROR_SERIES, errorOverflow);
         } else if (TagValues.WARNING_KINDS.contains(type)) {
-            add(tables.get(Kind.WARNING.ordinal()), Series.warning(type, TagValues.label(e.api()), peer(e)), MAX_WARNING_SERIES, warningOverflow);
+            Series series = Series.warning(type, TagValues.label(e.api()), peer(e));
+            add(into.get(Kind.WARNING.ordinal()), series, MAX_WARNING_SERIES, warningOverflow);
         } else {
-            add(tables.get(Kind.OTHER.ordinal()), Series.other(TagValues.label(type)), MAX_OTHER_SERIES, otherOverflow);
+            add(into.get(Kind.OTHER.ordinal()), Series.other(TagValues.label(type)), MAX_OTHER_SERIES, otherOverflow);
         }
+    }
+
+    /**
+     * Counts {@code e} into scratch tables (the sink's warm-up): the whole counting path runs once on
+     * the agent's warm-up thread, so the writer's first real event loads no class. (The warm-up
+     * failure's socket never connected: no remote, so no {@code peer} is taken from the real ones.)
+     */
+    void warmUp(Event e) {
+        count(e, newTables());
     }
 
     private String peer(Event e) {
@@ -160,7 +170,7 @@ public final class ErrorCounts implements EventSink.Listener {
 
     /** The series of one kind so far with their live counts (a view: new series appear as events arrive). */
     public Map<Series, LongAdder> series(Kind kind) {
-        return views.get(kind.ordinal());
+        return Collections.unmodifiableMap(tables.get(kind.ordinal()));
     }
 
     /** The count of one series, 0 if it has none. */
@@ -262,17 +272,5 @@ public final class ErrorCounts implements EventSink.Listener {
             out.append(out.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
         }
         return out.toString();
-    }
-
-    /**
-     * What counting {@code e} needs, loaded without counting it (for the sink's warm-up): the tag
-     * values are otherwise first loaded by the application's first failure.
-     */
-    void warmUp(Event e) {
-        TagValues.errno(e);
-        TagValues.cause(e);
-        TagValues.label(e.api());
-        TagValues.WARNING_KINDS.contains(e.type());
-        peer(e);
     }
 }
