@@ -27,8 +27,6 @@ public final class Diagnostics implements Tracker.NoticeSink {
 
     /** Site id of the warm-up, which runs the whole path once so that the first real error loads (almost) nothing. */
     public static final int WARM_UP_SITE = Bridge.WARM_UP_SITE;
-    /** TEST ONLY: see {@link TestFault}. */
-    public static final String TEST_FAULT_PROPERTY = TestFault.PROPERTY;
 
     private final HandlerGuard guard = new HandlerGuard();
     private final Enricher enricher;
