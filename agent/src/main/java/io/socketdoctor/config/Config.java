@@ -22,7 +22,10 @@ public final class Config {
 
     public enum Enrich { SUPPRESSED, MESSAGE, OFF }
 
-    public enum Log { STDERR, SYSTEM, OFF }
+    public enum Log { STDERR, JSON, SYSTEM, OFF }
+
+    /** The stream {@code log=stderr} and {@code log=json} write to. */
+    public enum LogTo { STDERR, STDOUT }
 
     /** When a {@code -javaagent} start instruments the JDK; attach always does it at once. */
     public enum Install { BACKGROUND, BEFORE_MAIN }
@@ -88,8 +91,14 @@ public final class Config {
             }
         }
         if (agentArguments != null && !agentArguments.isBlank()) {
+            Option last = null;
             for (String pair : agentArguments.split(",")) {
                 if (pair.isBlank()) {
+                    continue;
+                }
+                if (last == Option.METRICS_TAGS && continuesTags(pair)) {
+                    // metrics.tags=application:checkout,env:prod: the comma separates tags here, not options
+                    set(values, last, last.key(), values.get(last) + "," + pair.strip(), "the agent arguments");
                     continue;
                 }
                 int eq = pair.indexOf('=');
@@ -101,10 +110,17 @@ public final class Config {
                             + Option.knownKeys() + ")." + OFF_NOTE);
                 }
                 String key = pair.substring(0, at).strip();
-                set(values, Option.byKey(key), key, pair.substring(at + 1).strip(), "the agent arguments");
+                last = Option.byKey(key);
+                set(values, last, key, pair.substring(at + 1).strip(), "the agent arguments");
             }
         }
         return new Config(values);
+    }
+
+    /** {@code env:prod} after {@code metrics.tags=...}: a tag, unless its name is an option's key. */
+    private static boolean continuesTags(String pair) {
+        int colon = pair.indexOf(':');
+        return colon > 0 && pair.indexOf('=') < 0 && Option.byKey(pair.substring(0, colon).strip()) == null;
     }
 
     private static void set(Map<Option, String> values, Option option, String key, String value, String source)
@@ -149,6 +165,14 @@ public final class Config {
                 return listenAddress(v);
             case SITE_SKIP:
                 return v.matches("[A-Za-z_$][\\w$.]*(:[A-Za-z_$][\\w$.]*)*") ? v : null;
+            case METRICS_TAGS:
+                return MetricTags.parse(v) == null ? null : v;
+            case SERVICE:
+                return v.matches("[^\\s,=\"]{1,128}") ? v : null;
+            case OTLP:
+                return v.equalsIgnoreCase("env") ? "env" : Endpoints.otlpBase(v) == null ? null : v;
+            case OTLP_INTERVAL:
+                return Durations.parseMillis(v) >= 100 ? v : null;
             case METRICS_PEERS:
                 try {
                     int peers = Integer.parseInt(v);
@@ -167,6 +191,44 @@ public final class Config {
 
     public Log log() {
         return log;
+    }
+
+    public LogTo logTo() {
+        return LogTo.valueOf(values.get(Option.LOG_TO).toUpperCase(Locale.ROOT));
+    }
+
+    /** {@code service=}, or "" when not given (see {@link Identity} for what stands in). */
+    public String service() {
+        return values.get(Option.SERVICE);
+    }
+
+    /**
+     * The collector's base URL ({@code http://host:4318}, without {@code /v1/...}) for OTLP, or
+     * null when {@code otlp} is not set, or is {@code env} and {@code OTEL_EXPORTER_OTLP_ENDPOINT}
+     * is not a usable URL. The environment is read only for {@code otlp=env}: a service that runs
+     * the OpenTelemetry agent has that variable set and must not start exporting twice.
+     */
+    public java.net.URI otlp(Map<String, String> environment) {
+        String v = values.get(Option.OTLP);
+        if (v.isEmpty()) {
+            return null;
+        }
+        return Endpoints.otlpBase(v.equals("env") ? environment.getOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT", "") : v);
+    }
+
+    /** Whether {@code otlp} is set at all (to a URL or to {@code env}). */
+    public boolean otlpRequested() {
+        return !values.get(Option.OTLP).isEmpty();
+    }
+
+    public long otlpIntervalMillis() {
+        return Durations.parseMillis(values.get(Option.OTLP_INTERVAL));
+    }
+
+    /** {@code metrics.tags}, in the order given (possibly none). */
+    public Map<String, String> metricsTags() {
+        Map<String, String> tags = MetricTags.parse(values.get(Option.METRICS_TAGS));
+        return tags == null ? Map.of() : tags;
     }
 
     public Install install() {

@@ -11,8 +11,11 @@ import java.util.Locale;
 public enum Option {
     ENRICH("enrich", "suppressed|message|off", "suppressed",
             "how the diagnosis is attached to the exception the application sees"),
-    LOG("log", "stderr|system|off", "stderr",
-            "where the one-line report of each failure goes (system = System.Logger)"),
+    LOG("log", "stderr|json|system|off", "stderr",
+            "how each failure is reported: a timestamped line on stderr, one JSON object per line (for log"
+                    + " shippers), System.Logger, or not at all"),
+    LOG_TO("log.to", "stderr|stdout", "stderr",
+            "the stream the stderr and json reports are written to"),
     LOG_RATE("log.rate", "a whole number from 1 to 1000", "5",
             "report lines per second per errno before they are summed up as 'N more like this'"),
     EVENTS("events", "a file path", "",
@@ -32,6 +35,16 @@ public enum Option {
     SITE_SKIP("site.skip", "package prefixes separated by ':', e.g. com.acme.net.:com.acme.rpc.", "",
             "frames of these packages are not the application's: an event's app_site skips them, as it skips"
                     + " well-known client libraries (its site, the first frame outside the JDK, stays as it is)"),
+    METRICS_TAGS("metrics.tags", "name:value pairs separated by commas, e.g. application:checkout,env:prod", "",
+            "tags added to every metric series (Prometheus and OTLP); names are label names and must not be one"
+                    + " of the agent's own tags"),
+    SERVICE("service", "a name, e.g. checkout", "",
+            "the service the events and OTLP data are from; else OTEL_SERVICE_NAME, else the main class or jar"),
+    OTLP("otlp", "an http(s) URL such as http://otel-collector:4318, or env", "",
+            "send every event as an OTLP log record and the metrics over OTLP/HTTP to this collector;"
+                    + " env takes OTEL_EXPORTER_OTLP_ENDPOINT (never read unless asked for)"),
+    OTLP_INTERVAL("otlp.interval", "a duration such as 10s, 500ms or 1m", "10s",
+            "how often the metrics are sent over OTLP (logs go within a second)"),
     METRICS_PEERS("metrics.peers", "a whole number from 0 to 100", "0",
             "tag metrics with the remote host (IP, no port) for this many distinct hosts, the rest as 'other'"),
     INSTALL("install", "before-main|background", "before-main",

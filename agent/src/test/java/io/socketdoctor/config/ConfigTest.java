@@ -15,8 +15,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigTest {
 
-    private static final String KNOWN_KEYS = "enrich, log, log.rate, events, events.max, events.mode, closewait.after, idle.after, prometheus,"
-            + " site.skip, metrics.peers, install";
+    private static final String KNOWN_KEYS = "enrich, log, log.to, log.rate, events, events.max, events.mode, closewait.after,"
+            + " idle.after, prometheus, site.skip, metrics.tags, service, otlp, otlp.interval, metrics.peers, install";
+
     private static final String OFF = "Socket Doctor is off";
 
     private static Properties props(String... keyValues) {
@@ -54,7 +55,7 @@ class ConfigTest {
             assertEquals(Config.Log.STDERR, c.log());
             assertEquals(5, c.logRate());
             assertNull(c.events());
-            assertEquals("enrich=suppressed,log=stderr,log.rate=5,closewait.after=30s,idle.after=30s,metrics.peers=0,install=before-main",
+            assertEquals("enrich=suppressed,log=stderr,log.to=stderr,log.rate=5,closewait.after=30s,idle.after=30s,otlp.interval=10s,metrics.peers=0,install=before-main",
                     c.toString());
         }
     }
@@ -85,8 +86,8 @@ class ConfigTest {
         assertEquals(Config.Log.SYSTEM, c.log());
         assertEquals(42, c.logRate());
         assertEquals(Paths.get("/tmp/sd.jsonl"), c.events());
-        assertEquals("enrich=message,log=system,log.rate=42,events=/tmp/sd.jsonl,closewait.after=30s,idle.after=30s,"
-                + "metrics.peers=0,install=before-main", c.toString());
+        assertEquals("enrich=message,log=system,log.to=stderr,log.rate=42,events=/tmp/sd.jsonl,closewait.after=30s,idle.after=30s,"
+                + "otlp.interval=10s,metrics.peers=0,install=before-main", c.toString());
 
         Config colon = args("enrich:off,log=off,log.rate=1000,events:/tmp/sd.jsonl");
         assertEquals(Config.Enrich.OFF, colon.enrich());
@@ -196,7 +197,7 @@ class ConfigTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = ';', value = {
         "enrich=loud; enrich=loud; suppressed|message|off",
-        "log=file; log=file; stderr|system|off",
+        "log=file; log=file; stderr|json|system|off",
         "log.rate=0; log.rate=0; a whole number from 1 to 1000",
         "log.rate=abc; log.rate=abc; a whole number from 1 to 1000",
         "log.rate=1001; log.rate=1001; a whole number from 1 to 1000",
@@ -239,7 +240,52 @@ class ConfigTest {
         assertEquals(Config.Log.OFF, Config.parse(null, props("socketdoctor.log", "OFF"), Map.of()).log());
         assertEquals(Config.Enrich.SUPPRESSED,
                 Config.parse(null, new Properties(), Map.of("SOCKETDOCTOR_ENRICH", "Suppressed")).enrich());
-        assertEquals("enrich=message,log=system,log.rate=5,closewait.after=30s,idle.after=30s,metrics.peers=0,install=before-main",
+        assertEquals("enrich=message,log=system,log.to=stderr,log.rate=5,closewait.after=30s,idle.after=30s,otlp.interval=10s,metrics.peers=0,install=before-main",
                 args("enrich=MESSAGE,log=SYSTEM").toString());
+    }
+
+    // ---- the fleet's options: tags, service, OTLP ----
+
+    @Test
+    void metricTagsTakeCommasInTheAgentArguments() throws ConfigException {
+        Config config = args("metrics.tags=application:checkout,env:prod,log=json,prometheus:9404");
+        assertEquals(Map.of("application", "checkout", "env", "prod"), config.metricsTags());
+        assertEquals(java.util.List.of("application", "env"), java.util.List.copyOf(config.metricsTags().keySet()));
+        assertEquals(Config.Log.JSON, config.log());
+        assertEquals(9404, config.prometheus().getPort());
+        // The same from a system property, where no option can follow.
+        assertEquals(Map.of("env", "prod"),
+                Config.parse(null, props("socketdoctor.metrics.tags", "env:prod"), Map.of()).metricsTags());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"metrics.tags=errno:x", "metrics.tags=job:a", "metrics.tags=bad-name:x",
+            "metrics.tags=a:", "metrics.tags=a:1,a:2", "metrics.tags=__a:1"})
+    void metricTagsThatWouldClashAreRejected(String arguments) {
+        assertContains(rejected(arguments, new Properties(), Map.of()), "metrics.tags", "is not valid");
+    }
+
+    @Test
+    void otlpTakesAUrlOrEnvAndNeverTheEnvironmentUnasked() throws ConfigException {
+        Map<String, String> env = Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector.observability:4318/");
+        assertEquals(null, args("log=stderr").otlp(env), "the OpenTelemetry agent's variable is not taken implicitly");
+        assertEquals("http://collector.observability:4318", args("otlp=env").otlp(env).toString());
+        assertEquals(null, args("otlp=env").otlp(Map.of()));
+        assertEquals("https://otel:4318/prefix", args("otlp=https://otel:4318/prefix/").otlp(Map.of()).toString());
+        assertEquals(10_000, args("otlp=http://127.0.0.1:4318").otlpIntervalMillis());
+        assertEquals(500, args("otlp.interval=500ms").otlpIntervalMillis());
+        for (String bad : new String[] {"otlp=ftp://x:1", "otlp=127.0.0.1:4318", "otlp=http://u:p@x:4318",
+                "otlp.interval=10ms"}) {
+            assertContains(rejected(bad, new Properties(), Map.of()), "is not valid");
+        }
+    }
+
+    @Test
+    void logJsonToStdoutAndServiceName() throws ConfigException {
+        Config config = args("log=json,log.to=stdout,service=checkout");
+        assertEquals(Config.Log.JSON, config.log());
+        assertEquals(Config.LogTo.STDOUT, config.logTo());
+        assertEquals("checkout", config.service());
+        assertContains(rejected("service=a b", new Properties(), Map.of()), "service=a b", "is not valid");
     }
 }
