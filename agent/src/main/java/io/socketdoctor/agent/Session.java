@@ -3,10 +3,12 @@ package io.socketdoctor.agent;
 import io.socketdoctor.bootstrap.Bridge;
 import io.socketdoctor.config.Config;
 import io.socketdoctor.event.EventSink;
+import io.socketdoctor.event.Identity;
 import io.socketdoctor.export.MetricsExporter;
 import io.socketdoctor.export.MetricsSource;
 import io.socketdoctor.install.BridgeInjector;
 import io.socketdoctor.install.Installer;
+import io.socketdoctor.otlp.OtlpExporter;
 import io.socketdoctor.runtime.BridgeHandlers;
 import io.socketdoctor.runtime.Diagnostics;
 import java.lang.instrument.Instrumentation;
@@ -122,6 +124,11 @@ public final class Session implements MetricsSource {
                 session.onStop(metrics);
                 metrics.serve(session); // builds the meters, reading the session only as a MetricsSource
             }
+            if (config.otlpRequested()) {
+                // Its thread is stopped by the sink, after the sink's last events (see EventSink.Listener#onStop).
+                session.otlp = OtlpExporter.start(config, Identity.of(config), System.getenv(), sink, session,
+                        diagnostics.agentThreadMarker());
+            }
             return session;
         } catch (Throwable failure) {
             // Nothing left behind: no transformer that would go on hooking classes as they load.
@@ -212,6 +219,20 @@ public final class Session implements MetricsSource {
     }
 
     private boolean stopped;
+    /** {@code otlp=}: null when off (then no class of it is ever loaded). */
+    private volatile OtlpExporter otlp;
+
+    /** Events the OTLP exporter did not deliver, or -1 when it is off. */
+    public long otlpDropped() {
+        OtlpExporter exporter = otlp;
+        return exporter == null ? -1 : exporter.dropped();
+    }
+
+    /** Log records the OTLP collector accepted, or -1 when it is off. */
+    public long otlpSent() {
+        OtlpExporter exporter = otlp;
+        return exporter == null ? -1 : exporter.sent();
+    }
 
     /** Every event written so far (the status's failures by errno and cause, the metrics' series), counted by the sink. */
     public io.socketdoctor.event.ErrorCounts counts() {

@@ -61,6 +61,10 @@ public final class EventSink implements EventReceiver, AutoCloseable {
     /** Sees every event on the writer thread, before the log's rate limit (e.g. to count it for metrics). */
     public interface Listener {
         void onEvent(Event event);
+
+        /** After the last event, at JVM exit or detach (on the thread that stops the sink). */
+        default void onStop() {
+        }
     }
 
     public void addListener(Listener listener) {
@@ -192,6 +196,7 @@ public final class EventSink implements EventReceiver, AutoCloseable {
         if (!writer.isAlive()) {
             drain(DETACH_DRAIN_MILLIS);
         }
+        stopListeners();
         queue.clear();
         held.clear();
         flushJson();
@@ -346,10 +351,22 @@ public final class EventSink implements EventReceiver, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (writer.isAlive()) {
+            stopListeners();
             return; // stuck in an output that blocks: do not write beside it
         }
         drain(EXIT_DRAIN_MILLIS);
         flushJson();
+        stopListeners();
+    }
+
+    private void stopListeners() {
+        for (Listener listener : listeners) {
+            try {
+                listener.onStop();
+            } catch (Throwable t) {
+                // one listener's trouble is not the others'
+            }
+        }
     }
 
     /**

@@ -12,7 +12,8 @@ import java.util.UUID;
  * Worked out once at start, from what is already in memory or one small /proc file: never a
  * DNS lookup (a service's start must not wait on its resolver).
  *
- * @param service    {@code service=}, else {@code OTEL_SERVICE_NAME}, else the main class or the jar's name
+ * @param service    {@code service=}, else {@code OTEL_SERVICE_NAME}, else {@code service.name} in
+ *                   {@code OTEL_RESOURCE_ATTRIBUTES}, else the main class or the jar's name
  * @param host       the kernel's host name (a pod's name in Kubernetes)
  * @param instanceId unique per agent start (OpenTelemetry's {@code service.instance.id})
  */
@@ -37,6 +38,10 @@ public record Identity(String service, String host, long pid, String agentVersio
         if (fromEnv != null && !fromEnv.isBlank()) {
             return fromEnv.strip();
         }
+        String fromAttributes = resourceAttributes(environment).get("service.name");
+        if (fromAttributes != null && !fromAttributes.isBlank()) {
+            return fromAttributes;
+        }
         String main = command.strip();
         int space = main.indexOf(' ');
         main = space < 0 ? main : main.substring(0, space);
@@ -57,6 +62,45 @@ public record Identity(String service, String host, long pid, String agentVersio
         }
         String fromEnv = environment.get("HOSTNAME");
         return fromEnv == null || fromEnv.isBlank() ? "unknown" : fromEnv.strip();
+    }
+
+    /**
+     * {@code OTEL_RESOURCE_ATTRIBUTES} ({@code key1=value1,key2=value2}, values percent-encoded), in
+     * order; a pair without {@code =} or with an empty key is skipped, as the OpenTelemetry SDKs do.
+     */
+    public static Map<String, String> resourceAttributes(Map<String, String> environment) {
+        Map<String, String> attributes = new java.util.LinkedHashMap<>();
+        String text = environment.get("OTEL_RESOURCE_ATTRIBUTES");
+        if (text == null) {
+            return attributes;
+        }
+        for (String pair : text.split(",")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? "" : pair.substring(0, eq).strip();
+            if (!key.isEmpty()) {
+                attributes.put(key, percentDecoded(pair.substring(eq + 1).strip()));
+            }
+        }
+        return attributes;
+    }
+
+    private static String percentDecoded(String value) {
+        if (value.indexOf('%') < 0) {
+            return value;
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(value.length());
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '%' && i + 2 < value.length() && Character.digit(value.charAt(i + 1), 16) >= 0
+                    && Character.digit(value.charAt(i + 2), 16) >= 0) {
+                bytes.write(Integer.parseInt(value.substring(i + 1, i + 3), 16));
+                i += 2;
+            } else {
+                byte[] plain = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                bytes.write(plain, 0, plain.length);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     /** The jar's version (its manifest), or {@code dev} when run from classes. */

@@ -102,7 +102,8 @@ final class CallSite {
     /** The agent's own packages (not every io.socketdoctor package: the demo lives there too). */
     private static final String[] AGENT_PACKAGES = {"io.socketdoctor.agent.", "io.socketdoctor.bootstrap.",
         "io.socketdoctor.classify.", "io.socketdoctor.cli.", "io.socketdoctor.config.", "io.socketdoctor.event.",
-        "io.socketdoctor.export.", "io.socketdoctor.hook.", "io.socketdoctor.install.", "io.socketdoctor.runtime.", "io.socketdoctor.shaded.",
+        "io.socketdoctor.export.", "io.socketdoctor.hook.", "io.socketdoctor.install.", "io.socketdoctor.otlp.", "io.socketdoctor.runtime.",
+        "io.socketdoctor.shaded.",
         "io.socketdoctor.track."};
 
     /**

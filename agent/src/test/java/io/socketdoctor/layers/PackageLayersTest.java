@@ -31,7 +31,7 @@ class PackageLayersTest {
      * hooks, the exporters, the command line, and the agent's entry point, which puts it all together.
      */
     static final List<String> LAYERS = List.of("config", "bootstrap", "classify", "hook", "event", "track",
-            "runtime", "install", "export", "cli", "agent");
+            "runtime", "install", "export", "otlp", "cli", "agent");
 
     private static final Pattern EDGE = Pattern.compile(
             "^\\s+io\\.socketdoctor\\.(\\w+)(?:\\.[\\w.]+)?\\s+->\\s+io\\.socketdoctor\\.(\\w+)(?:\\.[\\w.]+)?\\s",

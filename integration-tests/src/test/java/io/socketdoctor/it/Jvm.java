@@ -131,13 +131,24 @@ public final class Jvm {
 
     /** Runs {@code <prefix> java <arguments>}, e.g. with {@code ip netns exec <ns>} as the prefix. */
     public Result runUnder(List<String> prefix, List<String> arguments) throws Exception {
+        return runUnder(prefix, Map.of(), arguments);
+    }
+
+    /** Runs {@code java <arguments>} with these environment variables set over the test's own. */
+    public Result runWith(Map<String, String> environment, List<String> arguments) throws Exception {
+        return runUnder(List.of(), environment, arguments);
+    }
+
+    private Result runUnder(List<String> prefix, Map<String, String> environment, List<String> arguments)
+            throws Exception {
         List<String> command = new ArrayList<>(prefix);
         command.add(home.resolve("bin/java").toString());
         command.addAll(withVerifier(arguments));
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(k -> k.startsWith("SOCKETDOCTOR_") || k.equals("JAVA_TOOL_OPTIONS")
-                || k.equals("JDK_JAVA_OPTIONS") || k.equals("_JAVA_OPTIONS"));
+                || k.equals("JDK_JAVA_OPTIONS") || k.equals("_JAVA_OPTIONS") || k.startsWith("OTEL_"));
+        env.putAll(environment);
         Path out = Files.createTempFile("it-stdout", ".txt");
         Path err = Files.createTempFile("it-stderr", ".txt");
         builder.redirectOutput(out.toFile()).redirectError(err.toFile());
