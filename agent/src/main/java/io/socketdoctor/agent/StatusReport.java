@@ -46,6 +46,10 @@ final class StatusReport {
         out.append("\nwarnings: ").append(ErrorCounts.format(counts.otherEvents()));
         out.append("\nevents: ").append(session.sink().written()).append(" written, ")
                 .append(session.sink().dropped()).append(" dropped (queue full)");
+        if (session.otlpSent() >= 0) {
+            out.append("\notlp: ").append(session.otlpSent()).append(" log records accepted by the collector, ")
+                    .append(session.otlpDropped()).append(" events dropped (queue full, refused, or left at exit)");
+        }
         out.append("\nconnections: ").append(connections(session.stats()));
         out.append("\nkernel state: ").append(kernel(session.kernel()));
         return out.toString();

@@ -150,20 +150,31 @@ public final class OtlpExporter implements EventSink.Listener {
 
     private void run() {
         try {
-            resource = OtlpResource.of(resourceAttributes);
-            scope = InstrumentationScope.newBuilder().setName("io.socketdoctor")
-                    .setVersion(resourceAttributes.getOrDefault("telemetry.distro.version", "dev")).build();
-            try {
-                metrics = OtlpMetrics.create(metricsUrl, resourceAttributes, Duration.ofMillis(intervalMillis), source,
-                        commonTags);
-            } catch (Throwable t) {
-                System.err.println("socket-doctor: OTLP metrics could not start (" + t + "); log records go on.");
-            }
             loop();
         } catch (Throwable t) {
             System.err.println("socket-doctor: OTLP export stopped (" + t + ").");
         } finally {
             finish();
+        }
+    }
+
+    /**
+     * Builds the resource, the scope and the metrics registry on first need (the first event, the
+     * first export, or exit), not at start: protobuf's descriptors and the registry cost a few
+     * hundred milliseconds of CPU that a JVM's start should not compete with.
+     */
+    private void ready() {
+        if (resource != null) {
+            return;
+        }
+        resource = OtlpResource.of(resourceAttributes);
+        scope = InstrumentationScope.newBuilder().setName("io.socketdoctor")
+                .setVersion(resourceAttributes.getOrDefault("telemetry.distro.version", "dev")).build();
+        try {
+            metrics = OtlpMetrics.create(metricsUrl, resourceAttributes, Duration.ofMillis(intervalMillis), source,
+                    commonTags);
+        } catch (Throwable t) {
+            System.err.println("socket-doctor: OTLP metrics could not start (" + t + "); log records go on.");
         }
     }
 
@@ -224,6 +235,7 @@ public final class OtlpExporter implements EventSink.Listener {
     }
 
     private void takeBatch(Event first) {
+        ready();
         batch.clear();
         batch.add(first);
         queue.drainTo(batch, BATCH_MAX - 1);
@@ -240,6 +252,7 @@ public final class OtlpExporter implements EventSink.Listener {
     }
 
     private void publishMetrics(int timeoutMillis) {
+        ready();
         if (metrics == null) {
             return;
         }

@@ -157,7 +157,11 @@ public final class Bench {
             report = Report.fromRaw(options.fromRaw, options);
             report.write();
         } else {
-            report = new Bench(options).run();
+            try {
+                report = new Bench(options).run();
+            } finally {
+                CollectorStandIn.stop();
+            }
         }
         System.out.println(report.markdown());
         System.out.println("Written to " + report.file());
@@ -368,6 +372,9 @@ public final class Bench {
     }
 
     private String substitute(String flag, Path work) throws IOException {
+        if (flag.contains("{collector}")) {
+            flag = flag.replace("{collector}", CollectorStandIn.url());
+        }
         return flag.replace("{agent}", agentJarUnderTest.toAbsolutePath().toString())
                 .replace("{work}", work.toAbsolutePath().toString())
                 .replace("{port}", Integer.toString(freePort()));

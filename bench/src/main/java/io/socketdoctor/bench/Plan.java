@@ -18,7 +18,8 @@ final class Plan {
 
     /**
      * One way of starting the JVM. Placeholders in flags: {@code {agent}} the agent jar,
-     * {@code {work}} a fresh directory for this run's files (deleted after the run), {@code {port}}
+     * {@code {work}} a fresh directory for this run's files (deleted after the run), {@code {collector}} the URL of
+     * an OTLP/HTTP stand-in the driver runs, {@code {port}}
      * a free loopback port.
      *
      * @param fallback what to run instead when this configuration's JVM does not come up as expected
@@ -54,7 +55,11 @@ final class Plan {
                         // An agent without the prometheus option (before issue #4) refuses the line above.
                         new Configuration("C", "agent, events file (this agent has no prometheus option)",
                                 List.of("-javaagent:{agent}=events={work}/events.jsonl"), Expect.AGENT)),
-                new Configuration("D", "JFR socket events, 0 ms", List.of(JFR_SOCKET_EVENTS), Expect.JFR));
+                new Configuration("D", "JFR socket events, 0 ms", List.of(JFR_SOCKET_EVENTS), Expect.JFR),
+                // The OTLP exporter's own cost: its thread, classes and requests, to a stand-in
+                // collector on loopback that answers 200.
+                new Configuration("E", "agent, otlp to a collector",
+                        List.of("-javaagent:{agent}=otlp={collector},otlp.interval=1s"), Expect.AGENT));
     }
 
     /** Flags every JVM gets, whatever its configuration. */
