@@ -12,7 +12,7 @@ import io.socketdoctor.track.KernelTcp;
  */
 public interface MetricsSource {
 
-    /** Every event written so far, by series: {@code socket_errors_total}, {@code socket_warnings_total}, leaks. */
+    /** Every event written so far, by series: {@code socket_doctor_errors_total}, {@code socket_doctor_warnings_total}, leaks. */
     ErrorCounts counts();
 
     /** Connections opened, closed, EOFs, leaks found by the tracker, connections untracked. */

@@ -16,18 +16,18 @@ import java.util.function.LongSupplier;
 
 /**
  * Every meter of the agent, in Micrometer's naming (dots, no {@code .total}); the Prometheus
- * registry renders {@code socket.errors} as {@code socket_errors_total}. All are read-through:
+ * registry renders {@code socket.doctor.errors} as {@code socket_doctor_errors_total}. All are read-through:
  * counters read the event counts' and the session's adders at scrape time, so nothing here runs on an
- * application thread. Meters about the agent itself are under {@code socket.doctor}.
+ * application thread. Every name starts with {@code socket.doctor}, so every series with {@code socket_doctor_}.
  */
 final class SocketMeters {
 
-    static final String ERRORS = "socket.errors";
-    static final String WARNINGS = "socket.warnings";
-    static final String OPENED = "socket.connections.opened";
-    static final String CLOSED = "socket.connections.closed";
-    static final String PEER_EOFS = "socket.peer.eofs";
-    static final String CLOSE_WAIT_LEAKS = "socket.close.wait.leaks";
+    static final String ERRORS = "socket.doctor.errors";
+    static final String WARNINGS = "socket.doctor.warnings";
+    static final String OPENED = "socket.doctor.connections.opened";
+    static final String CLOSED = "socket.doctor.connections.closed";
+    static final String PEER_EOFS = "socket.doctor.peer.eofs";
+    static final String CLOSE_WAIT_LEAKS = "socket.doctor.close.wait.leaks";
     static final String TCP_SOCKETS = "socket.doctor.tcp.sockets";
     static final String EVENTS_DROPPED = "socket.doctor.events.dropped";
     static final String HOOKS_MISSING = "socket.doctor.hooks.missing";

@@ -359,7 +359,7 @@ public final class DatagramProbe {
         StringBuilder out = new StringBuilder();
         try (InputStream in = http.getInputStream()) {
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("socket_errors_total{") && line.contains("api=\"datagram\"")) {
+                if (line.startsWith("socket_doctor_errors_total{") && line.contains("api=\"datagram\"")) {
                     out.append("[metrics] ").append(line).append('\n');
                 }
             }
