@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 class MetricsExpositionTest {
 
     /** Every metric family the agent exposes, as Prometheus names them. */
-    static final List<String> FAMILIES = List.of("socket_doctor_close_wait_leaks_total", "socket_doctor_connections_closed_total",
-            "socket_doctor_connections_opened_total", "socket_doctor_connections_untracked_total",
+    static final List<String> FAMILIES = List.of("socket_doctor_build_info", "socket_doctor_close_wait_leaks_total",
+            "socket_doctor_connections_closed_total", "socket_doctor_connections_opened_total",
+            "socket_doctor_connections_untracked_total",
             "socket_doctor_events_dropped_total", "socket_doctor_hooks_missing", "socket_doctor_tcp_sockets",
             "socket_doctor_errors_total", "socket_doctor_peer_eofs_total", "socket_doctor_warnings_total");
 
@@ -39,7 +40,7 @@ class MetricsExpositionTest {
             censusReads.incrementAndGet();
             return Map.of("ESTABLISHED", 12, "CLOSE_WAIT", 3, "LISTEN", 1);
         }, System::nanoTime) : null;
-        return new SocketMeters(registry, tally, stats, dropped::get, () -> 2, census);
+        return new SocketMeters(registry, tally, stats, Map.of("queue", dropped::get), () -> 2, census);
     }
 
     /** Feeds a mixed set of events: what a service with a few failures would see. */
@@ -102,23 +103,32 @@ class MetricsExpositionTest {
         meters(new ErrorCounts(), true);
         stats.opened(Api.SOCKET, ConnectionStats.Direction.CLIENT);
         stats.opened(Api.SOCKET, ConnectionStats.Direction.CLIENT);
-        stats.opened(Api.CHANNEL, ConnectionStats.Direction.SERVER);
+        stats.opened(Api.SERVER_CHANNEL, ConnectionStats.Direction.SERVER);
         stats.closed(Api.SOCKET);
         stats.peerEof(Api.CHANNEL);
         stats.untracked();
         dropped.set(7);
         String text = scrape();
         assertTrue(text.contains("socket_doctor_connections_opened_total{api=\"socket\",direction=\"client\"} 2.0\n"), text);
-        assertTrue(text.contains("socket_doctor_connections_opened_total{api=\"channel\",direction=\"server\"} 1.0\n"), text);
-        assertTrue(text.contains("socket_doctor_connections_opened_total{api=\"server_channel\",direction=\"client\"} 0.0\n"),
-                "every combination exists from the start, so rate() sees the first one\n" + text);
+        assertTrue(text.contains("socket_doctor_connections_opened_total{api=\"server_channel\",direction=\"server\"} 1.0\n"), text);
+        assertTrue(text.contains("socket_doctor_connections_opened_total{api=\"channel\",direction=\"client\"} 0.0\n"),
+                "every possible pair exists from the start, so rate() sees the first one\n" + text);
         assertTrue(text.contains("socket_doctor_connections_closed_total{api=\"socket\"} 1.0\n"), text);
         assertTrue(text.contains("socket_doctor_peer_eofs_total{api=\"channel\"} 1.0\n"), text);
         assertTrue(text.contains("socket_doctor_connections_untracked_total 1.0\n"), text);
-        assertTrue(text.contains("socket_doctor_events_dropped_total 7.0\n"), text);
+        assertTrue(text.contains("socket_doctor_events_dropped_total{sink=\"queue\"} 7.0\n"), text);
         assertTrue(text.contains("socket_doctor_hooks_missing 2.0\n"), text);
         assertTrue(text.contains("socket_doctor_connections_opened_total{api=\"async\",direction=\"server\"} 0.0\n"), text);
-        assertEquals(12, samples(text, "socket_doctor_connections_opened_total").size(), "6 APIs x 2 directions\n" + text);
+        assertEquals(List.of("async/client", "async/server", "channel/client", "server_channel/server",
+                        "server_socket/server", "socket/client"),
+                samples(text, "socket_doctor_connections_opened_total").stream()
+                        .map(l -> l.replaceAll(".*api=\"(\\w+)\",direction=\"(\\w+)\".*", "$1/$2")).sorted()
+                        .collect(Collectors.toList()),
+                "only the pairs a connection can be opened with (see ConnectionOpeningsTest)\n" + text);
+        assertEquals(List.of("async", "channel", "server_channel", "server_socket", "socket"),
+                samples(text, "socket_doctor_connections_closed_total").stream()
+                        .map(l -> l.replaceAll(".*api=\"(\\w+)\".*", "$1")).sorted().collect(Collectors.toList()),
+                "never async_server, datagram or netty\n" + text);
         assertTrue(samples(text, "socket_doctor_errors_total").isEmpty(), "no error yet, no series\n" + text);
     }
 
@@ -167,7 +177,7 @@ class MetricsExpositionTest {
 
     @Test
     void anEmptyCensusIsUnknownNotZero() {
-        new SocketMeters(registry, new ErrorCounts(), stats, dropped::get, () -> 0,
+        new SocketMeters(registry, new ErrorCounts(), stats, Map.of("queue", dropped::get), () -> 0,
                 new CensusCache(Map::of, System::nanoTime)); // what KernelTcp answers past its time budget
         String text = scrape();
         assertTrue(text.contains("socket_doctor_tcp_sockets{state=\"LISTEN\"} NaN\n"), text);
