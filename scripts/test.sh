@@ -6,8 +6,9 @@
 # Sets up what the tests need first, on Debian: JDK 17, Maven, iproute2 (DatagramIT makes its own
 # network namespace with `ip netns`) and the prometheus package (MetricsIT scrapes the agent with a
 # real Prometheus on loopback and lints the exposition with promtool; the alert rules are checked
-# here). Run as root, it installs whichever is missing with apt-get; run as another user, it names
-# the packages and the command in one line and exits 2 before Maven starts. .ci/run is this script.
+# and their promtool tests run here). Run as root, it installs whichever is missing with apt-get;
+# run as another user, it names the packages and the command in one line and exits 2 before Maven
+# starts. .ci/run is this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,8 +49,10 @@ fi
 java -version 2>&1 | head -n 1
 "$jdk25/bin/java" -version 2>&1 | head -n 1
 
-# The alert rules docs/metrics.md documents must load in the Prometheus the tests use.
+# The alert rules docs/metrics.md documents must load in the Prometheus the tests use, and each
+# must fire when it should and stay quiet otherwise (its cases in prometheus-alerts.test.yml).
 promtool check rules scripts/prometheus-alerts.yml
+promtool test rules scripts/prometheus-alerts.test.yml
 
 export JDK25_HOME="$jdk25"
 exec mvn -B verify "$@"

@@ -22,13 +22,4 @@ public enum Api {
     public String label() {
         return label;
     }
-
-    /**
-     * Whether connections of this API are tracked (opened, closed, peer EOF: the connection
-     * metrics): the JDK's TCP APIs. UDP has no connections, and of a library transport only the
-     * failures are seen.
-     */
-    public boolean tracksConnections() {
-        return this != NETTY && this != DATAGRAM;
-    }
 }

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Every event the session has written, counted once, for everyone who reports counts: the
  * {@code socket-doctor status} and detach summary (failures by errno and cause, other events by
- * type) and the metrics ({@code socket_errors_total}, {@code socket_warnings_total},
- * {@code socket_close_wait_leaks_total}). Counted on the writer thread as the sink's first
+ * type) and the metrics ({@code socket_doctor_errors_total}, {@code socket_doctor_warnings_total},
+ * {@code socket_doctor_close_wait_leaks_total}). Counted on the writer thread as the sink's first
  * {@link EventSink.Listener}, from the first event on, so the application's threads never touch
  * it; readers sum the adders from other threads.
  *
@@ -51,12 +51,12 @@ public final class ErrorCounts implements EventSink.Listener {
      */
     public record Series(Kind kind, String type, String errno, String cause, String op, String api, String peer) {
 
-        /** A {@code socket_errors_total} series. */
+        /** A {@code socket_doctor_errors_total} series. */
         public static Series error(String errno, String cause, String op, String api, String peer) {
             return new Series(Kind.ERROR, Event.SOCKET_ERROR, errno, cause, op, api, peer);
         }
 
-        /** A {@code socket_warnings_total} series: {@code type} is its {@code kind} tag. */
+        /** A {@code socket_doctor_warnings_total} series: {@code type} is its {@code kind} tag. */
         public static Series warning(String type, String api, String peer) {
             return new Series(Kind.WARNING, type, null, null, null, api, peer);
         }

@@ -17,7 +17,7 @@ final class TagValues {
     /** Anything outside the closed set, and every series past the cap. */
     static final String OTHER = "other";
 
-    /** The event types counted as warnings ({@code socket.warnings}, tag {@code kind}). */
+    /** The event types counted as warnings ({@code socket.doctor.warnings}, tag {@code kind}). */
     static final Set<String> WARNING_KINDS = Set.of("write_after_reset", "write_after_peer_close");
     static final String CLOSE_WAIT_LEAK = "close_wait_leak";
 

@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * The agent's own Micrometer registry with its meters, rendered for a scrape. Kept apart from
@@ -20,13 +21,10 @@ final class MeterExposition implements MetricsEndpoint.Exposition {
         this.meters = meters;
     }
 
-    static MeterExposition build(MetricsSource source) {
+    /** @param commonTags {@code metrics.tags}: on every series */
+    static MeterExposition build(MetricsSource source, Map<String, String> commonTags) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        CensusCache census = source.kernel().available()
-                ? new CensusCache(source.kernel()::census, System::nanoTime) : null;
-        SocketMeters meters = new SocketMeters(registry, source.counts(), source.stats(), source::eventsDropped,
-                source::missingHookPoints, census);
-        return new MeterExposition(registry, meters);
+        return new MeterExposition(registry, SocketMeters.bind(registry, source, commonTags));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.socketdoctor.export;
 import io.socketdoctor.config.Config;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -25,6 +26,7 @@ public final class MetricsExporter implements AutoCloseable {
     static final long OPEN_WAIT_MILLIS = 2000;
 
     private final InetSocketAddress address;
+    private final Map<String, String> commonTags;
     private final Runnable marker;
     private final AgentThreads threads;
     private final CountDownLatch opened = new CountDownLatch(1);
@@ -32,8 +34,9 @@ public final class MetricsExporter implements AutoCloseable {
     private volatile MeterExposition exposition;
     private volatile boolean failed;
 
-    private MetricsExporter(InetSocketAddress address, Runnable marker) {
+    private MetricsExporter(InetSocketAddress address, Map<String, String> commonTags, Runnable marker) {
         this.address = address;
+        this.commonTags = commonTags;
         this.marker = marker;
         this.threads = new AgentThreads("socket-doctor-metrics", marker);
     }
@@ -50,7 +53,7 @@ public final class MetricsExporter implements AutoCloseable {
             return null;
         }
         try {
-            MetricsExporter exporter = new MetricsExporter(address, marker);
+            MetricsExporter exporter = new MetricsExporter(address, config.metricsTags(), marker);
             exporter.threads.newThread(exporter::openEndpoint).start();
             exporter.opened.await(OPEN_WAIT_MILLIS, TimeUnit.MILLISECONDS);
             return exporter.failed ? null : exporter; // a failure is reported already
@@ -109,7 +112,7 @@ public final class MetricsExporter implements AutoCloseable {
 
     private void buildMeters(MetricsSource source) {
         try {
-            exposition = MeterExposition.build(source);
+            exposition = MeterExposition.build(source, commonTags);
         } catch (Throwable t) {
             System.err.println("socket-doctor: metrics could not start (" + t + "); diagnostics go on without them.");
             close();

@@ -12,6 +12,33 @@ public final class ConnectionStats {
     /** Which side opened the connection: this JVM connected (client) or accepted it (server). */
     public enum Direction { CLIENT, SERVER }
 
+    /**
+     * Whether a connection can be counted as opened with this API and direction: the pairs the
+     * bridge's opening sites ({@code hook.HookSites}) reach through {@link Tracker#onEvent}, where a
+     * connect is a client and an accept a server. An accepted {@code Socket} is counted under the
+     * accepting site's API, {@code server_socket} ({@code ServerSocket.implAccept}), an accepted
+     * {@code SocketChannel} under {@code server_channel}, an accepted
+     * {@code AsynchronousSocketChannel} under {@code async} (its own constructor reports it). No
+     * other pair is ever counted: the metrics declare a series for these only. {@code
+     * ConnectionOpeningsTest} fails when a site reaches another pair.
+     */
+    public static boolean canOpen(Api api, Direction direction) {
+        return switch (api) {
+            case SOCKET, CHANNEL -> direction == Direction.CLIENT;
+            case SERVER_SOCKET, SERVER_CHANNEL -> direction == Direction.SERVER;
+            case ASYNC -> true;
+            case ASYNC_SERVER, DATAGRAM, NETTY -> false;
+        };
+    }
+
+    /**
+     * Whether connections of this API can be counted at all (closed, peer EOF): a connection keeps
+     * the API it was opened with, so these are the APIs {@link #canOpen} allows in either direction.
+     */
+    public static boolean counts(Api api) {
+        return canOpen(api, Direction.CLIENT) || canOpen(api, Direction.SERVER);
+    }
+
     private final LongAdder[] opened = adders(Api.values().length * Direction.values().length);
     private final LongAdder[] closed = adders(Api.values().length);
     private final LongAdder[] peerEofs = adders(Api.values().length);

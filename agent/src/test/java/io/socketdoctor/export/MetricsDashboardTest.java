@@ -51,8 +51,8 @@ class MetricsDashboardTest {
     void theAlertRulesNameOnlyExposedMetrics() throws IOException {
         Set<String> named = metricsNamedIn(Files.readString(SCRIPTS.resolve("prometheus-alerts.yml")));
         assertTrue(MetricsExpositionTest.FAMILIES.containsAll(named), "unknown metrics in the alert rules: " + named);
-        assertTrue(named.containsAll(Set.of("socket_errors_total", "socket_doctor_tcp_sockets",
-                "socket_close_wait_leaks_total", "socket_doctor_hooks_missing")), named.toString());
+        assertTrue(named.containsAll(Set.of("socket_doctor_errors_total", "socket_doctor_tcp_sockets",
+                "socket_doctor_close_wait_leaks_total", "socket_doctor_hooks_missing")), named.toString());
     }
 
     private static int count(String text, String part) {

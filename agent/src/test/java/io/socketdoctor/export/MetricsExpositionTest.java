@@ -24,10 +24,11 @@ import org.junit.jupiter.api.Test;
 class MetricsExpositionTest {
 
     /** Every metric family the agent exposes, as Prometheus names them. */
-    static final List<String> FAMILIES = List.of("socket_close_wait_leaks_total", "socket_connections_closed_total",
-            "socket_connections_opened_total", "socket_doctor_connections_untracked_total",
+    static final List<String> FAMILIES = List.of("socket_doctor_build_info", "socket_doctor_close_wait_leaks_total",
+            "socket_doctor_connections_closed_total", "socket_doctor_connections_opened_total",
+            "socket_doctor_connections_untracked_total",
             "socket_doctor_events_dropped_total", "socket_doctor_hooks_missing", "socket_doctor_tcp_sockets",
-            "socket_errors_total", "socket_peer_eofs_total", "socket_warnings_total");
+            "socket_doctor_errors_total", "socket_doctor_peer_eofs_total", "socket_doctor_warnings_total");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ConnectionStats stats = new ConnectionStats();
@@ -39,7 +40,7 @@ class MetricsExpositionTest {
             censusReads.incrementAndGet();
             return Map.of("ESTABLISHED", 12, "CLOSE_WAIT", 3, "LISTEN", 1);
         }, System::nanoTime) : null;
-        return new SocketMeters(registry, tally, stats, dropped::get, () -> 2, census);
+        return new SocketMeters(registry, tally, stats, Map.of("queue", dropped::get), () -> 2, census);
     }
 
     /** Feeds a mixed set of events: what a service with a few failures would see. */
@@ -71,15 +72,15 @@ class MetricsExpositionTest {
         meters.sync();
         String text = scrape();
         assertEquals(List.of(
-                "socket_errors_total{api=\"channel\",cause=\"broken_pipe\",errno=\"EPIPE\",op=\"write\"} 1.0",
-                "socket_errors_total{api=\"socket\",cause=\"peer_reset_read\",errno=\"ECONNRESET\",op=\"read\"} 3.0",
-                "socket_errors_total{api=\"socket\",cause=\"read_timeout_jdk\",errno=\"none\",op=\"read\"} 1.0",
-                "socket_errors_total{api=\"socket\",cause=\"unknown\",errno=\"unknown\",op=\"connect\"} 1.0"),
-                samples(text, "socket_errors_total"), text);
-        assertEquals(List.of("socket_warnings_total{api=\"socket\",kind=\"write_after_reset\"} 1.0"),
-                samples(text, "socket_warnings_total"), text);
-        assertTrue(text.contains("# TYPE socket_errors_total counter\n"), text);
-        assertTrue(text.contains("# HELP socket_errors_total Socket failures diagnosed, by errno"), text);
+                "socket_doctor_errors_total{api=\"channel\",cause=\"broken_pipe\",errno=\"EPIPE\",op=\"write\"} 1.0",
+                "socket_doctor_errors_total{api=\"socket\",cause=\"peer_reset_read\",errno=\"ECONNRESET\",op=\"read\"} 3.0",
+                "socket_doctor_errors_total{api=\"socket\",cause=\"read_timeout_jdk\",errno=\"none\",op=\"read\"} 1.0",
+                "socket_doctor_errors_total{api=\"socket\",cause=\"unknown\",errno=\"unknown\",op=\"connect\"} 1.0"),
+                samples(text, "socket_doctor_errors_total"), text);
+        assertEquals(List.of("socket_doctor_warnings_total{api=\"socket\",kind=\"write_after_reset\"} 1.0"),
+                samples(text, "socket_doctor_warnings_total"), text);
+        assertTrue(text.contains("# TYPE socket_doctor_errors_total counter\n"), text);
+        assertTrue(text.contains("# HELP socket_doctor_errors_total Socket failures diagnosed, by errno"), text);
         assertFalse(text.contains("10.0.0."), "no address is a tag without metrics.peers\n" + text);
     }
 
@@ -102,34 +103,43 @@ class MetricsExpositionTest {
         meters(new ErrorCounts(), true);
         stats.opened(Api.SOCKET, ConnectionStats.Direction.CLIENT);
         stats.opened(Api.SOCKET, ConnectionStats.Direction.CLIENT);
-        stats.opened(Api.CHANNEL, ConnectionStats.Direction.SERVER);
+        stats.opened(Api.SERVER_CHANNEL, ConnectionStats.Direction.SERVER);
         stats.closed(Api.SOCKET);
         stats.peerEof(Api.CHANNEL);
         stats.untracked();
         dropped.set(7);
         String text = scrape();
-        assertTrue(text.contains("socket_connections_opened_total{api=\"socket\",direction=\"client\"} 2.0\n"), text);
-        assertTrue(text.contains("socket_connections_opened_total{api=\"channel\",direction=\"server\"} 1.0\n"), text);
-        assertTrue(text.contains("socket_connections_opened_total{api=\"server_channel\",direction=\"client\"} 0.0\n"),
-                "every combination exists from the start, so rate() sees the first one\n" + text);
-        assertTrue(text.contains("socket_connections_closed_total{api=\"socket\"} 1.0\n"), text);
-        assertTrue(text.contains("socket_peer_eofs_total{api=\"channel\"} 1.0\n"), text);
+        assertTrue(text.contains("socket_doctor_connections_opened_total{api=\"socket\",direction=\"client\"} 2.0\n"), text);
+        assertTrue(text.contains("socket_doctor_connections_opened_total{api=\"server_channel\",direction=\"server\"} 1.0\n"), text);
+        assertTrue(text.contains("socket_doctor_connections_opened_total{api=\"channel\",direction=\"client\"} 0.0\n"),
+                "every possible pair exists from the start, so rate() sees the first one\n" + text);
+        assertTrue(text.contains("socket_doctor_connections_closed_total{api=\"socket\"} 1.0\n"), text);
+        assertTrue(text.contains("socket_doctor_peer_eofs_total{api=\"channel\"} 1.0\n"), text);
         assertTrue(text.contains("socket_doctor_connections_untracked_total 1.0\n"), text);
-        assertTrue(text.contains("socket_doctor_events_dropped_total 7.0\n"), text);
+        assertTrue(text.contains("socket_doctor_events_dropped_total{sink=\"queue\"} 7.0\n"), text);
         assertTrue(text.contains("socket_doctor_hooks_missing 2.0\n"), text);
-        assertTrue(text.contains("socket_connections_opened_total{api=\"async\",direction=\"server\"} 0.0\n"), text);
-        assertEquals(12, samples(text, "socket_connections_opened_total").size(), "6 APIs x 2 directions\n" + text);
-        assertTrue(samples(text, "socket_errors_total").isEmpty(), "no error yet, no series\n" + text);
+        assertTrue(text.contains("socket_doctor_connections_opened_total{api=\"async\",direction=\"server\"} 0.0\n"), text);
+        assertEquals(List.of("async/client", "async/server", "channel/client", "server_channel/server",
+                        "server_socket/server", "socket/client"),
+                samples(text, "socket_doctor_connections_opened_total").stream()
+                        .map(l -> l.replaceAll(".*api=\"(\\w+)\",direction=\"(\\w+)\".*", "$1/$2")).sorted()
+                        .collect(Collectors.toList()),
+                "only the pairs a connection can be opened with (see ConnectionOpeningsTest)\n" + text);
+        assertEquals(List.of("async", "channel", "server_channel", "server_socket", "socket"),
+                samples(text, "socket_doctor_connections_closed_total").stream()
+                        .map(l -> l.replaceAll(".*api=\"(\\w+)\".*", "$1")).sorted().collect(Collectors.toList()),
+                "never async_server, datagram or netty\n" + text);
+        assertTrue(samples(text, "socket_doctor_errors_total").isEmpty(), "no error yet, no series\n" + text);
     }
 
     @Test
     void closeWaitLeaksAreTheLargerOfTheTrackersCountAndTheLeakEvents() {
         ErrorCounts tally = fed(0); // one close_wait_leak event
         meters(tally, true);
-        assertTrue(scrape().contains("socket_close_wait_leaks_total 1.0\n"));
+        assertTrue(scrape().contains("socket_doctor_close_wait_leaks_total 1.0\n"));
         stats.closeWaitLeak();
         stats.closeWaitLeak();
-        assertTrue(scrape().contains("socket_close_wait_leaks_total 2.0\n"), "the tracker's exact count wins");
+        assertTrue(scrape().contains("socket_doctor_close_wait_leaks_total 2.0\n"), "the tracker's exact count wins");
     }
 
     @Test
@@ -167,7 +177,7 @@ class MetricsExpositionTest {
 
     @Test
     void anEmptyCensusIsUnknownNotZero() {
-        new SocketMeters(registry, new ErrorCounts(), stats, dropped::get, () -> 0,
+        new SocketMeters(registry, new ErrorCounts(), stats, Map.of("queue", dropped::get), () -> 0,
                 new CensusCache(Map::of, System::nanoTime)); // what KernelTcp answers past its time budget
         String text = scrape();
         assertTrue(text.contains("socket_doctor_tcp_sockets{state=\"LISTEN\"} NaN\n"), text);
@@ -180,13 +190,13 @@ class MetricsExpositionTest {
         SocketMeters meters = meters(tally, false);
         tally.onEvent(event("socket_error", "ECONNREFUSED", "refused", "connect", "socket", "127.0.0.1:1"));
         meters.sync();
-        assertTrue(scrape().contains("socket_errors_total{api=\"socket\",cause=\"refused\",errno=\"ECONNREFUSED\",op=\"connect\"} 1.0\n"));
+        assertTrue(scrape().contains("socket_doctor_errors_total{api=\"socket\",cause=\"refused\",errno=\"ECONNREFUSED\",op=\"connect\"} 1.0\n"));
         tally.onEvent(event("socket_error", "ECONNREFUSED", "refused", "connect", "socket", "127.0.0.1:1"));
         tally.onEvent(event("socket_error", "EMFILE", "too_many_open_files", "create", "server_channel", null));
         meters.sync();
         String text = scrape();
-        assertTrue(text.contains("socket_errors_total{api=\"socket\",cause=\"refused\",errno=\"ECONNREFUSED\",op=\"connect\"} 2.0\n"), text);
-        assertTrue(text.contains("socket_errors_total{api=\"server_channel\",cause=\"too_many_open_files\",errno=\"EMFILE\",op=\"create\"} 1.0\n"), text);
+        assertTrue(text.contains("socket_doctor_errors_total{api=\"socket\",cause=\"refused\",errno=\"ECONNREFUSED\",op=\"connect\"} 2.0\n"), text);
+        assertTrue(text.contains("socket_doctor_errors_total{api=\"server_channel\",cause=\"too_many_open_files\",errno=\"EMFILE\",op=\"create\"} 1.0\n"), text);
     }
 
     @Test
@@ -195,13 +205,13 @@ class MetricsExpositionTest {
         meters(tally, false).sync();
         String text = scrape();
         assertEquals(List.of(
-                "socket_errors_total{api=\"channel\",cause=\"broken_pipe\",errno=\"EPIPE\",op=\"write\",peer=\"other\"} 1.0",
-                "socket_errors_total{api=\"socket\",cause=\"peer_reset_read\",errno=\"ECONNRESET\",op=\"read\",peer=\"10.0.0.5\"} 3.0",
-                "socket_errors_total{api=\"socket\",cause=\"read_timeout_jdk\",errno=\"none\",op=\"read\",peer=\"10.0.0.5\"} 1.0",
-                "socket_errors_total{api=\"socket\",cause=\"unknown\",errno=\"unknown\",op=\"connect\",peer=\"other\"} 1.0"),
-                samples(text, "socket_errors_total"), text);
-        assertEquals(List.of("socket_warnings_total{api=\"socket\",kind=\"write_after_reset\",peer=\"10.0.0.5\"} 1.0"),
-                samples(text, "socket_warnings_total"), text);
+                "socket_doctor_errors_total{api=\"channel\",cause=\"broken_pipe\",errno=\"EPIPE\",op=\"write\",peer=\"other\"} 1.0",
+                "socket_doctor_errors_total{api=\"socket\",cause=\"peer_reset_read\",errno=\"ECONNRESET\",op=\"read\",peer=\"10.0.0.5\"} 3.0",
+                "socket_doctor_errors_total{api=\"socket\",cause=\"read_timeout_jdk\",errno=\"none\",op=\"read\",peer=\"10.0.0.5\"} 1.0",
+                "socket_doctor_errors_total{api=\"socket\",cause=\"unknown\",errno=\"unknown\",op=\"connect\",peer=\"other\"} 1.0"),
+                samples(text, "socket_doctor_errors_total"), text);
+        assertEquals(List.of("socket_doctor_warnings_total{api=\"socket\",kind=\"write_after_reset\",peer=\"10.0.0.5\"} 1.0"),
+                samples(text, "socket_doctor_warnings_total"), text);
         assertFalse(text.contains(":5432"), "never a port\n" + text);
     }
 
@@ -210,8 +220,8 @@ class MetricsExpositionTest {
         meters(fed(0), false).sync();
         String om = registry.scrape(OpenMetricsTextFormatWriter.CONTENT_TYPE);
         assertTrue(om.endsWith("# EOF\n"), om);
-        assertTrue(om.contains("# TYPE socket_errors counter\n"), om);
-        assertTrue(om.contains("socket_errors_total{api=\"socket\",cause=\"peer_reset_read\",errno=\"ECONNRESET\",op=\"read\"} 3.0\n"), om);
+        assertTrue(om.contains("# TYPE socket_doctor_errors counter\n"), om);
+        assertTrue(om.contains("socket_doctor_errors_total{api=\"socket\",cause=\"peer_reset_read\",errno=\"ECONNRESET\",op=\"read\"} 3.0\n"), om);
         assertEquals(OpenMetricsTextFormatWriter.CONTENT_TYPE,
                 MetricsEndpoint.contentType(List.of("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5")));
         assertEquals(PrometheusTextFormatWriter.CONTENT_TYPE, MetricsEndpoint.contentType(List.of("text/plain")));

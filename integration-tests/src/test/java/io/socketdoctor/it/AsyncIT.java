@@ -110,15 +110,15 @@ class AsyncIT {
 
         // Connection lifecycle: connects and the accept open, closes close, the -1 read is the peer's EOF.
         List<String> metrics = lines(with, "[metrics] ");
-        assertTrue(metrics.contains("[metrics] socket_connections_opened_total{api=\"async\",direction=\"client\"} 5.0"),
+        assertTrue(metrics.contains("[metrics] socket_doctor_connections_opened_total{api=\"async\",direction=\"client\"} 5.0"),
                 String.join("\n", metrics) + "\n" + with.describe());
-        assertTrue(metrics.contains("[metrics] socket_connections_opened_total{api=\"async\",direction=\"server\"} 1.0"),
+        assertTrue(metrics.contains("[metrics] socket_doctor_connections_opened_total{api=\"async\",direction=\"server\"} 1.0"),
                 String.join("\n", metrics));
-        assertTrue(metrics.contains("[metrics] socket_connections_closed_total{api=\"async\"} 6.0"), String.join("\n", metrics));
-        assertTrue(metrics.contains("[metrics] socket_peer_eofs_total{api=\"async\"} 1.0"), String.join("\n", metrics));
-        assertTrue(metrics.contains("[metrics] socket_errors_total{api=\"async\",cause=\"peer_reset_read\","
+        assertTrue(metrics.contains("[metrics] socket_doctor_connections_closed_total{api=\"async\"} 6.0"), String.join("\n", metrics));
+        assertTrue(metrics.contains("[metrics] socket_doctor_peer_eofs_total{api=\"async\"} 1.0"), String.join("\n", metrics));
+        assertTrue(metrics.contains("[metrics] socket_doctor_errors_total{api=\"async\",cause=\"peer_reset_read\","
                 + "errno=\"ECONNRESET\",op=\"read\"} 1.0"), String.join("\n", metrics));
-        assertTrue(metrics.contains("[metrics] socket_errors_total{api=\"async_server\",cause=\"channel_closed\","
+        assertTrue(metrics.contains("[metrics] socket_doctor_errors_total{api=\"async_server\",cause=\"channel_closed\","
                 + "errno=\"none\",op=\"accept\"} 1.0"), String.join("\n", metrics));
     }
 

@@ -115,11 +115,11 @@ class DatagramIT {
 
         // The metrics endpoint counts them under api="datagram" (port unreachable: one read, one write, one read).
         List<String> metrics = with.stdoutLines().stream().filter(l -> l.startsWith("[metrics] ")).toList();
-        assertTrue(metrics.contains("[metrics] socket_errors_total{api=\"datagram\",cause=\"port_unreachable\","
+        assertTrue(metrics.contains("[metrics] socket_doctor_errors_total{api=\"datagram\",cause=\"port_unreachable\","
                 + "errno=\"ECONNREFUSED\",op=\"read\"} 2.0"), metrics + "\n" + with.describe());
-        assertTrue(metrics.contains("[metrics] socket_errors_total{api=\"datagram\",cause=\"message_too_long\","
+        assertTrue(metrics.contains("[metrics] socket_doctor_errors_total{api=\"datagram\",cause=\"message_too_long\","
                 + "errno=\"EMSGSIZE\",op=\"write\"} 3.0"), metrics + "\n" + with.describe());
-        assertFalse(with.stdout().contains("socket_connections_opened_total{api=\"datagram\""), with::describe);
+        assertFalse(with.stdout().contains("socket_doctor_connections_opened_total{api=\"datagram\""), with::describe);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -46,9 +46,9 @@ class MetricsIT {
 
     private static final Path SCRIPTS = Paths.get("..", "scripts");
     private static final String RESET_SERIES =
-            "socket_errors_total{api=\"socket\",cause=\"peer_reset_read\",errno=\"ECONNRESET\",op=\"read\"}";
+            "socket_doctor_errors_total{api=\"socket\",cause=\"peer_reset_read\",errno=\"ECONNRESET\",op=\"read\"}";
     private static final String REFUSED_SERIES =
-            "socket_errors_total{api=\"socket\",cause=\"refused\",errno=\"ECONNREFUSED\",op=\"connect\"}";
+            "socket_doctor_errors_total{api=\"socket\",cause=\"refused\",errno=\"ECONNREFUSED\",op=\"connect\"}";
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -76,7 +76,7 @@ class MetricsIT {
         try (Target target = Target.start(home, dir, "prometheus=127.0.0.1:" + port + ",events=" + events, 3, 2)) {
             String text = awaitScrape(port, List.of(RESET_SERIES + " 3.0", REFUSED_SERIES + " 2.0"), target);
             assertTrue(text.contains("socket_doctor_hooks_missing 0.0\n"), text);
-            assertTrue(text.contains("socket_connections_opened_total{api=\"server_socket\",direction=\"server\"} 3.0\n"),
+            assertTrue(text.contains("socket_doctor_connections_opened_total{api=\"server_socket\",direction=\"server\"} 3.0\n"),
                     "the target accepted three connections\n" + text);
             assertTrue(sample(text, "socket_doctor_tcp_sockets{state=\"LISTEN\"}") >= 1,
                     "the census sees at least the endpoint's own listener\n" + text);
@@ -88,7 +88,7 @@ class MetricsIT {
             HttpResponse<String> om = scrape(port, "application/openmetrics-text;version=1.0.0,text/plain;q=0.5");
             assertEquals("application/openmetrics-text; version=1.0.0; charset=utf-8",
                     om.headers().firstValue("Content-Type").orElse(""), om.body());
-            assertTrue(om.body().contains("# TYPE socket_errors counter\n") && om.body().endsWith("# EOF\n"), om.body());
+            assertTrue(om.body().contains("# TYPE socket_doctor_errors counter\n") && om.body().endsWith("# EOF\n"), om.body());
 
             abuseTheEndpoint(port);
 
@@ -97,7 +97,7 @@ class MetricsIT {
             try (PrometheusServer prometheus = PrometheusServer.start(prometheusDir, freePort(), "127.0.0.1:" + port,
                     List.of(SCRIPTS.resolve("prometheus-alerts.yml")))) {
                 List<PrometheusServer.Sample> resets = prometheus.awaitSamples(
-                        "socket_errors_total{errno=\"ECONNRESET\"}", 30);
+                        "socket_doctor_errors_total{errno=\"ECONNRESET\"}", 30);
                 assertEquals(1, resets.size(), "one series\n" + resets + "\n" + prometheus.log());
                 assertEquals("3", resets.get(0).value(), resets.toString());
                 Map<String, String> labels = resets.get(0).labels();
@@ -107,7 +107,7 @@ class MetricsIT {
                 assertEquals("socket", labels.get("api"), labels.toString());
                 assertEquals("peer_reset_read", labels.get("cause"), labels.toString());
 
-                assertEquals("2", prometheus.query("sum(socket_errors_total{errno=\"ECONNREFUSED\"})").get(0).value());
+                assertEquals("2", prometheus.query("sum(socket_doctor_errors_total{errno=\"ECONNREFUSED\"})").get(0).value());
                 List<PrometheusServer.Sample> listen = prometheus.query("socket_doctor_tcp_sockets{state=\"LISTEN\"}");
                 assertEquals(1, listen.size(), listen.toString());
                 assertTrue(Double.parseDouble(listen.get(0).value()) >= 1, listen.toString());
@@ -119,9 +119,9 @@ class MetricsIT {
                 everyAlertRuleEvaluates(prometheus);
 
                 // The endpoint's sockets: Prometheus scraped it every second; none of that may show.
-                assertEquals("0", prometheus.query("sum(socket_connections_opened_total{api=\"server_channel\"})")
+                assertEquals("0", prometheus.query("sum(socket_doctor_connections_opened_total{api=\"server_channel\"})")
                         .get(0).value(), "the endpoint's accepted connections are not the application's");
-                assertEquals(List.of(), prometheus.query("socket_errors_total{op=\"accept\"}"));
+                assertEquals(List.of(), prometheus.query("socket_doctor_errors_total{op=\"accept\"}"));
             }
             String last = scrapeText(port);
             assertTrue(last.contains(RESET_SERIES + " 3.0\n") && last.contains(REFUSED_SERIES + " 2.0\n"),
@@ -182,65 +182,49 @@ class MetricsIT {
                 "a mix of errnos: " + diagnosed);
     }
 
-    /** The alert rules fire on the series they are meant for, and only then ({@code promtool test rules}). */
+    /**
+     * The alert rules fire on the series they are meant for, and only then: their
+     * {@code promtool test rules} cases in {@code scripts/prometheus-alerts.test.yml}, one firing and
+     * one quiet per alert (AlertRulesTest checks that each alert has both).
+     */
     @Test
     void theAlertRulesFireWhenTheyShould() throws Exception {
-        Path dir = Jvm.workDir("alert-rules");
-        Path rules = Files.writeString(dir.resolve("alerts-without-annotations.yml"), withoutAnnotations(
-                Files.readString(SCRIPTS.resolve("prometheus-alerts.yml"))));
-        String ok = "api: socket\n              cause: c\n              job: a\n              instance: i\n";
-        String test = "rule_files:\n  - " + rules.toAbsolutePath() + "\nevaluation_interval: 1m\ntests:\n"
-                + testCase("socket_errors_total{errno=\"ECONNRESET\",op=\"read\",api=\"socket\",cause=\"c\",job=\"a\",instance=\"i\"}",
-                        "0x80 120+120x20", "SocketResetOrBrokenPipeSpike", "88m",
-                        "severity: warning\n              job: a\n              instance: i\n")
-                + testCase("socket_errors_total{errno=\"EPIPE\",op=\"write\",api=\"socket\",cause=\"c\",job=\"a\",instance=\"i\"}",
-                        "0+120x100", "SocketResetOrBrokenPipeSpike", "90m", null)
-                + testCase("socket_doctor_tcp_sockets{state=\"CLOSE_WAIT\",job=\"a\",instance=\"i\"}", "1x20",
-                        "SocketCloseWaitLeak", "11m", "severity: warning\n              job: a\n              instance: i\n")
-                + testCase("socket_doctor_tcp_sockets{state=\"CLOSE_WAIT\",job=\"a\",instance=\"i\"}", "1x20",
-                        "SocketCloseWaitLeak", "9m", null)
-                + testCase("socket_close_wait_leaks_total{job=\"a\",instance=\"i\"}", "0 0 1 1 1",
-                        "SocketCloseWaitLeakReported", "3m", "severity: warning\n              job: a\n              instance: i\n")
-                + testCase("socket_errors_total{errno=\"EMFILE\",op=\"create\",api=\"socket\",cause=\"c\",job=\"a\",instance=\"i\"}",
-                        "_x5 1x40", "SocketTooManyOpenFiles", "10m",
-                        "severity: critical\n              errno: EMFILE\n              op: create\n              " + ok)
-                + testCase("socket_errors_total{errno=\"EMFILE\",op=\"create\",api=\"socket\",cause=\"c\",job=\"a\",instance=\"i\"}",
-                        "_x5 1x40", "SocketTooManyOpenFiles", "30m", null)
-                + testCase("socket_doctor_hooks_missing{job=\"a\",instance=\"i\"}", "2x10", "SocketDoctorHooksMissing", "6m",
-                        "severity: info\n              job: a\n              instance: i\n")
-                + testCase("socket_doctor_events_dropped_total{job=\"a\",instance=\"i\"}", "0 0 5 5 5",
-                        "SocketDoctorEventsDropped", "3m", "severity: info\n              job: a\n              instance: i\n");
-        Path testFile = Files.writeString(dir.resolve("alerts-test.yml"), test);
-        PrometheusServer.Outcome outcome = PrometheusServer.promtool("", "test", "rules", testFile.toString());
-        assertEquals(0, outcome.exitCode(), outcome.output() + "\n" + test);
+        Path tests = SCRIPTS.resolve("prometheus-alerts.test.yml").toAbsolutePath();
+        PrometheusServer.Outcome outcome = PrometheusServer.promtool("", "test", "rules", tests.toString());
+        assertEquals(0, outcome.exitCode(), outcome.output());
         assertTrue(outcome.output().contains("SUCCESS"), outcome.output());
     }
 
-    /** One promtool test: this series, and at this time the alert fires with these labels (null: does not fire). */
-    private static String testCase(String series, String values, String alert, String at, String labels) {
-        return "  - interval: 1m\n    input_series:\n      - series: '" + series + "'\n        values: '" + values + "'\n"
-                + "    alert_rule_test:\n      - eval_time: " + at + "\n        alertname: " + alert + "\n"
-                + (labels == null ? "        exp_alerts: []\n"
-                        : "        exp_alerts:\n          - exp_labels:\n              " + labels);
-    }
-
-    /** The rules file without its annotation blocks: the test checks when rules fire, not their prose. */
-    static String withoutAnnotations(String rules) {
-        StringBuilder out = new StringBuilder();
-        boolean skipping = false;
-        for (String line : rules.split("\n", -1)) {
-            if (line.strip().equals("annotations:")) {
-                skipping = true;
-                continue;
+    /**
+     * {@code metrics.tags} on a real scrape: every series carries the tags, build info included,
+     * and the exposition still passes {@code promtool check metrics}.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jdks")
+    void metricsTagsAreOnEverySeriesWithTheBuildInfo(Jvm jvm, Path home) throws Exception {
+        Path dir = Jvm.workDir("metrics-tags-jdk" + jvm.feature());
+        int port = freePort();
+        try (Target target = Target.start(home, dir, "prometheus=127.0.0.1:" + port
+                + ",metrics.tags=application:checkout,env:prod,log=off", 1, 0)) {
+            String reset = "socket_doctor_errors_total{api=\"socket\",application=\"checkout\",cause=\"peer_reset_read\","
+                    + "env=\"prod\",errno=\"ECONNRESET\",op=\"read\"} 1.0";
+            String text = awaitScrape(port, List.of(reset), target);
+            Matcher info = Pattern.compile("^socket_doctor_build_info\\{application=\"checkout\",env=\"prod\","
+                    + "jdk=\"" + jvm.feature() + "\",version=\"(\\d+\\.\\d+\\.\\d+[^\"]*)\"} 1$", Pattern.MULTILINE)
+                    .matcher(text);
+            assertTrue(info.find(), "build info with the jar's version and the JDK's feature release\n" + text);
+            List<String> samples = text.lines().filter(l -> !l.startsWith("#")).collect(Collectors.toList());
+            assertTrue(samples.size() > 20, text);
+            for (String sample : samples) {
+                assertTrue(sample.startsWith("socket_doctor_") && sample.contains("application=\"checkout\"")
+                        && sample.contains("env=\"prod\""), "one prefix and the common tags on every series: " + sample);
             }
-            if (skipping && (line.strip().startsWith("- alert:") || line.strip().isEmpty() || line.strip().startsWith("#"))) {
-                skipping = false;
-            }
-            if (!skipping) {
-                out.append(line).append('\n');
-            }
+            assertTrue(text.contains("socket_doctor_events_dropped_total{application=\"checkout\",env=\"prod\",sink=\"queue\"} 0.0\n"),
+                    text);
+            PrometheusServer.Outcome lint = PrometheusServer.promtool(text, "check", "metrics");
+            assertEquals(0, lint.exitCode(), lint.output());
+            assertEquals("", lint.output().strip(), "promtool check metrics finds no problem");
         }
-        return out.toString();
     }
 
     /** Connections that reset mid-request or before reading the answer: the endpoint's own failures. */
@@ -276,7 +260,7 @@ class MetricsIT {
         assertTrue(queries >= 10, "the dashboard's queries were found: " + queries);
         // The first panel's query, once two scrapes make an increase: the resets are there, by errno.
         List<PrometheusServer.Sample> byErrno = prometheus.awaitSamples(
-                "sum by (errno) (increase(socket_errors_total{job=~\".*\"}[5m]))", 10);
+                "sum by (errno) (increase(socket_doctor_errors_total{job=~\".*\"}[5m]))", 10);
         assertTrue(byErrno.stream().anyMatch(s -> "ECONNRESET".equals(s.labels().get("errno"))), byErrno.toString());
     }
 
@@ -288,7 +272,7 @@ class MetricsIT {
             rules = prometheus.get("/api/v1/rules").body();
         } while ((rules.contains("\"health\":\"unknown\"") || !rules.contains("\"health\"")) && System.nanoTime() < deadline);
         assertFalse(rules.contains("\"health\":\"err\"") || rules.contains("\"health\":\"unknown\""), rules);
-        assertEquals(6, count(rules, "\"type\":\"alerting\""), rules);
+        assertEquals(8, count(rules, "\"type\":\"alerting\""), rules);
         assertFalse(rules.contains("\"state\":\"firing\""), "a healthy target fires no alert\n" + rules);
     }
 

@@ -331,7 +331,8 @@ public final class DatagramProbe {
 
     /**
      * The agent's metrics endpoint's {@code api="datagram"} error series, once they add up to
-     * {@code expected} (the writer thread counts events asynchronously; at most 5 s).
+     * {@code expected} (the writer thread counts events asynchronously, and the endpoint answers 503
+     * until the meters are built; at most 5 s).
      */
     private static void printMetrics(int port, int expected) throws Exception {
         String lines = "";
@@ -357,9 +358,13 @@ public final class DatagramProbe {
         http.setConnectTimeout(2000);
         http.setReadTimeout(2000);
         StringBuilder out = new StringBuilder();
+        if (http.getResponseCode() == 503) { // the meters are still being built: none counted yet
+            http.disconnect();
+            return "";
+        }
         try (InputStream in = http.getInputStream()) {
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("socket_errors_total{") && line.contains("api=\"datagram\"")) {
+                if (line.startsWith("socket_doctor_errors_total{") && line.contains("api=\"datagram\"")) {
                     out.append("[metrics] ").append(line).append('\n');
                 }
             }
