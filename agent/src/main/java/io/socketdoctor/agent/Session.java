@@ -222,6 +222,18 @@ public final class Session implements MetricsSource {
     /** {@code otlp=}: null when off (then no class of it is ever loaded). */
     private volatile OtlpExporter otlp;
 
+    /**
+     * {@code sink="queue"}, and {@code sink="otlp"} when {@code otlp} is set: read at every scrape
+     * and publish, so the OTLP registry, bound on the exporter's thread, sees its own drops too.
+     */
+    @Override
+    public java.util.Map<String, java.util.function.LongSupplier> droppedEvents() {
+        if (!config.otlpRequested()) {
+            return java.util.Map.of("queue", this::eventsDropped);
+        }
+        return java.util.Map.of("queue", this::eventsDropped, "otlp", () -> Math.max(0, otlpDropped()));
+    }
+
     /** Events the OTLP exporter did not deliver, or -1 when it is off. */
     public long otlpDropped() {
         OtlpExporter exporter = otlp;

@@ -193,8 +193,11 @@ public final class OtlpExporter implements EventSink.Listener {
                 if (pending == null) {
                     Event first = queue.poll(Math.min(1000, untilMetrics), TimeUnit.MILLISECONDS);
                     if (first != null) {
-                        Thread.sleep(LINGER_MILLIS);
-                        takeBatch(first);
+                        try {
+                            Thread.sleep(LINGER_MILLIS);
+                        } finally {
+                            takeBatch(first); // in hand: sent now, or by the final round if that woke us
+                        }
                     }
                 } else if (now < retryAt) {
                     Thread.sleep(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(retryAt - now), untilMetrics)));
