@@ -122,18 +122,46 @@ public final class EventSink implements EventReceiver, AutoCloseable {
         return counts;
     }
 
-    /** Which process the events come from, worked out once; {@link #identityJson} is its JSON, escaped once. */
-    private final Identity identity;
-    private final String identityJson;
+    /**
+     * Which process the events come from, and its JSON fields, escaped once. Worked out on first use,
+     * by the warm-up or the writer thread, unless given: {@link Identity#of} makes a random instance id,
+     * and seeding {@code SecureRandom} before main would cost main tens of milliseconds and a hundred
+     * JDK classes.
+     */
+    private volatile Identity identity;
+    private volatile String identityJson;
+    private final Object identityLock = new Object();
 
     public Identity identity() {
-        return identity;
+        Identity known = identity;
+        if (known != null) {
+            return known;
+        }
+        synchronized (identityLock) {
+            if (identity == null) {
+                Identity made = Identity.of(config);
+                identityJson = JsonLine.identityFields(made);
+                identity = made;
+            }
+            return identity;
+        }
+    }
+
+    private String identityJson() {
+        String json = identityJson;
+        if (json == null) {
+            identity();
+            json = identityJson;
+        }
+        return json;
     }
 
     private EventSink(Config config, Identity identity) throws IOException {
         this.config = config;
-        this.identity = identity;
-        this.identityJson = JsonLine.identityFields(identity);
+        if (identity != null) {
+            this.identityJson = JsonLine.identityFields(identity);
+            this.identity = identity;
+        }
         this.counts = new ErrorCounts(config.prometheus() == null ? 0 : config.metricsPeers());
         listeners.add(counts);
         this.limiter = new RateLimiter(config.logRate());
@@ -151,10 +179,10 @@ public final class EventSink implements EventReceiver, AutoCloseable {
 
     /** Opens the outputs (a bad event path fails here, before anything runs). */
     public static EventSink open(Config config) throws IOException {
-        return open(config, Identity.of(config));
+        return open(config, null);
     }
 
-    /** With an identity worked out by the caller (the same one its other outputs name). */
+    /** With an identity worked out by the caller (the same one its other outputs name), or null to work it out on first use. */
     public static EventSink open(Config config, Identity identity) throws IOException {
         return new EventSink(config, identity);
     }
@@ -227,6 +255,7 @@ public final class EventSink implements EventReceiver, AutoCloseable {
      */
     @Override
     public void warmUp(Event event) {
+        String identityJson = identityJson();
         JsonLine.format(event, null, identityJson).getBytes(StandardCharsets.UTF_8);
         JsonLine.format(event, Level.of(event), identityJson);
         JsonLine.summary(event.ts(), event.rateKey(), 1, 1, identityJson);
@@ -294,6 +323,11 @@ public final class EventSink implements EventReceiver, AutoCloseable {
 
     private void run() {
         agentThreadMarker.run();
+        try {
+            identity(); // before the first event, off main's path
+        } catch (RuntimeException e) {
+            warnOnce("socket-doctor: cannot tell which process this is (" + e + ")");
+        }
         while (running) {
             try {
                 if (held.isEmpty()) {
@@ -402,7 +436,7 @@ public final class EventSink implements EventReceiver, AutoCloseable {
         }
         if (json != null) {
             try {
-                writeJson(JsonLine.format(event, null, identityJson).concat("\n").getBytes(StandardCharsets.UTF_8));
+                writeJson(JsonLine.format(event, null, identityJson()).concat("\n").getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 warnOnce("socket-doctor: cannot write events to " + config.events() + " (" + e + "); JSON events are off");
                 json = null;
@@ -410,7 +444,7 @@ public final class EventSink implements EventReceiver, AutoCloseable {
         }
         if (config.log() != Config.Log.OFF && logs(event, now)) {
             if (config.log() == Config.Log.JSON) {
-                print(JsonLine.format(event, Level.of(event), identityJson));
+                print(JsonLine.format(event, Level.of(event), identityJson()));
             } else if (config.log() == Config.Log.SYSTEM) {
                 log(EventText.logLine(event));
             } else {
@@ -497,7 +531,7 @@ public final class EventSink implements EventReceiver, AutoCloseable {
         if (notice != null && config.log() != Config.Log.OFF) {
             java.time.Instant now = java.time.Instant.ofEpochMilli(System.currentTimeMillis());
             if (config.log() == Config.Log.JSON) {
-                print(JsonLine.notice(now, notice, identityJson));
+                print(JsonLine.notice(now, notice, identityJson()));
             } else if (config.log() == Config.Log.SYSTEM) {
                 log(notice);
             } else {
@@ -511,7 +545,7 @@ public final class EventSink implements EventReceiver, AutoCloseable {
             // The same limit for log=json: a reset storm must not flood a container's log pipeline either.
             java.time.Instant now = java.time.Instant.ofEpochMilli(System.currentTimeMillis());
             if (config.log() == Config.Log.JSON) {
-                print(JsonLine.summary(now, key, held, seconds, identityJson));
+                print(JsonLine.summary(now, key, held, seconds, identityJson()));
             } else if (config.log() == Config.Log.SYSTEM) {
                 log(EventText.summary(key, held, seconds));
             } else {
