@@ -156,8 +156,12 @@ public final class EventSink implements EventReceiver, AutoCloseable {
         return json;
     }
 
+    /** log.to=stdout: read once here, so the first real event loads nothing of the options. */
+    private final boolean toStdout;
+
     private EventSink(Config config, Identity identity) throws IOException {
         this.config = config;
+        this.toStdout = config.logTo() == Config.LogTo.STDOUT;
         if (identity != null) {
             this.identityJson = JsonLine.identityFields(identity);
             this.identity = identity;
@@ -564,7 +568,7 @@ public final class EventSink implements EventReceiver, AutoCloseable {
 
     /** {@code log=stderr} and {@code log=json}: one line on the stream of {@code log.to}. */
     private void print(String line) {
-        PrintStream stream = config.logTo() == Config.LogTo.STDOUT ? System.out : System.err;
+        PrintStream stream = toStdout ? System.out : System.err;
         stream.println(line);
         stream.flush();
     }
