@@ -3,7 +3,6 @@ package io.socketdoctor.agent;
 import io.socketdoctor.bootstrap.Bridge;
 import io.socketdoctor.config.Config;
 import io.socketdoctor.event.EventSink;
-import io.socketdoctor.event.Identity;
 import io.socketdoctor.export.MetricsExporter;
 import io.socketdoctor.export.MetricsSource;
 import io.socketdoctor.install.BridgeInjector;
@@ -126,7 +125,7 @@ public final class Session implements MetricsSource {
             }
             if (config.otlpRequested()) {
                 // Its thread is stopped by the sink, after the sink's last events (see EventSink.Listener#onStop).
-                session.otlp = OtlpExporter.start(config, Identity.of(config), System.getenv(), sink, session,
+                session.otlp = OtlpExporter.start(config, System.getenv(), sink, session,
                         diagnostics.agentThreadMarker());
             }
             return session;

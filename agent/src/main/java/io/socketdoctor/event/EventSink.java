@@ -126,8 +126,50 @@ public final class EventSink implements EventReceiver, AutoCloseable {
         return counts;
     }
 
-    private EventSink(Config config) throws IOException {
+    /**
+     * Which process the events come from, and its JSON fields, escaped once. Worked out on first use,
+     * by the warm-up or the writer thread, unless given: {@link Identity#of} makes a random instance id,
+     * and seeding {@code SecureRandom} before main would cost main tens of milliseconds and a hundred
+     * JDK classes.
+     */
+    private volatile Identity identity;
+    private volatile String identityJson;
+    private final Object identityLock = new Object();
+
+    public Identity identity() {
+        Identity known = identity;
+        if (known != null) {
+            return known;
+        }
+        synchronized (identityLock) {
+            if (identity == null) {
+                Identity made = Identity.of(config);
+                identityJson = JsonLine.identityFields(made);
+                identity = made;
+            }
+            return identity;
+        }
+    }
+
+    private String identityJson() {
+        String json = identityJson;
+        if (json == null) {
+            identity();
+            json = identityJson;
+        }
+        return json;
+    }
+
+    /** log.to=stdout: read once here, so the first real event loads nothing of the options. */
+    private final boolean toStdout;
+
+    private EventSink(Config config, Identity identity) throws IOException {
         this.config = config;
+        this.toStdout = config.logTo() == Config.LogTo.STDOUT;
+        if (identity != null) {
+            this.identityJson = JsonLine.identityFields(identity);
+            this.identity = identity;
+        }
         this.counts = new ErrorCounts(config.prometheus() == null ? 0 : config.metricsPeers());
         listeners.add(counts);
         this.limiter = new RateLimiter(config.logRate());
@@ -145,7 +187,12 @@ public final class EventSink implements EventReceiver, AutoCloseable {
 
     /** Opens the outputs (a bad event path fails here, before anything runs). */
     public static EventSink open(Config config) throws IOException {
-        return new EventSink(config);
+        return open(config, null);
+    }
+
+    /** With an identity worked out by the caller (the same one its other outputs name), or null to work it out on first use. */
+    public static EventSink open(Config config, Identity identity) throws IOException {
+        return new EventSink(config, identity);
     }
 
     /**
@@ -217,9 +264,14 @@ public final class EventSink implements EventReceiver, AutoCloseable {
      */
     @Override
     public void warmUp(Event event) {
-        JsonLine.format(event).getBytes(StandardCharsets.UTF_8);
+        String identityJson = identityJson();
+        JsonLine.format(event, null, identityJson).getBytes(StandardCharsets.UTF_8);
+        JsonLine.format(event, Level.of(event), identityJson);
+        JsonLine.summary(event.ts(), event.rateKey(), 1, 1, identityJson);
+        JsonLine.notice(event.ts(), "", identityJson);
         EventText.logLine(event);
         EventText.summary(event.rateKey(), 1, 1);
+        JsonLine.time(java.time.Instant.ofEpochMilli(System.currentTimeMillis()));
         new RateLimiter(1).tryPass(event.rateKey(), 0);
         counts.warmUp(event);
         for (Listener listener : listeners) {
@@ -280,6 +332,11 @@ public final class EventSink implements EventReceiver, AutoCloseable {
 
     private void run() {
         agentThreadMarker.run();
+        try {
+            identity(); // before the first event, off main's path
+        } catch (RuntimeException e) {
+            warnOnce("socket-doctor: cannot tell which process this is (" + e + ")");
+        }
         while (running) {
             try {
                 if (held.isEmpty()) {
@@ -400,14 +457,20 @@ public final class EventSink implements EventReceiver, AutoCloseable {
         }
         if (json != null) {
             try {
-                writeJson(JsonLine.format(event).concat("\n").getBytes(StandardCharsets.UTF_8));
+                writeJson(JsonLine.format(event, null, identityJson()).concat("\n").getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 warnOnce("socket-doctor: cannot write events to " + config.events() + " (" + e + "); JSON events are off");
                 json = null;
             }
         }
         if (config.log() != Config.Log.OFF && logs(event, now)) {
-            log(EventText.logLine(event));
+            if (config.log() == Config.Log.JSON) {
+                print(JsonLine.format(event, Level.of(event), identityJson()));
+            } else if (config.log() == Config.Log.SYSTEM) {
+                log(EventText.logLine(event));
+            } else {
+                print(JsonLine.time(event.ts()) + " " + EventText.logLine(event));
+            }
         }
     }
 
@@ -487,27 +550,44 @@ public final class EventSink implements EventReceiver, AutoCloseable {
             return;
         }
         if (notice != null && config.log() != Config.Log.OFF) {
-            log(notice);
+            java.time.Instant now = java.time.Instant.ofEpochMilli(System.currentTimeMillis());
+            if (config.log() == Config.Log.JSON) {
+                print(JsonLine.notice(now, notice, identityJson()));
+            } else if (config.log() == Config.Log.SYSTEM) {
+                log(notice);
+            } else {
+                print(JsonLine.time(now) + " " + notice);
+            }
         }
     }
 
     private void writeSummary(String key, long held, long seconds) {
         if (config.log() != Config.Log.OFF) {
-            log(EventText.summary(key, held, seconds));
+            // The same limit for log=json: a reset storm must not flood a container's log pipeline either.
+            java.time.Instant now = java.time.Instant.ofEpochMilli(System.currentTimeMillis());
+            if (config.log() == Config.Log.JSON) {
+                print(JsonLine.summary(now, key, held, seconds, identityJson()));
+            } else if (config.log() == Config.Log.SYSTEM) {
+                log(EventText.summary(key, held, seconds));
+            } else {
+                print(JsonLine.time(now) + " " + EventText.summary(key, held, seconds));
+            }
         }
     }
 
+    /** {@code log=system}: through System.Logger, as the line always went. */
     private void log(String line) {
-        if (config.log() == Config.Log.SYSTEM) {
-            if (logger == null) {
-                logger = System.getLogger("io.socketdoctor");
-            }
-            logger.log(System.Logger.Level.WARNING, line);
-        } else {
-            PrintStream err = System.err;
-            err.println(line);
-            err.flush();
+        if (logger == null) {
+            logger = System.getLogger("io.socketdoctor");
         }
+        logger.log(System.Logger.Level.WARNING, line);
+    }
+
+    /** {@code log=stderr} and {@code log=json}: one line on the stream of {@code log.to}. */
+    private void print(String line) {
+        PrintStream stream = toStdout ? System.out : System.err;
+        stream.println(line);
+        stream.flush();
     }
 
     private void flushJson() {

@@ -17,9 +17,21 @@ public final class JsonLine {
     /** Sized for a typical line (about 1 KB with diagnosis and hint), so it is not copied as it grows. */
     private static final int TYPICAL_LINE = 1536;
 
+    /** The event's own fields only (no identity, no level). */
     public static String format(Event e) {
+        return format(e, null, "");
+    }
+
+    /**
+     * The line of the events file ({@code level} null) or of {@code log=json} ({@code level} after
+     * {@code ts}); {@code identity} is {@link #identityFields}, appended as it is.
+     */
+    public static String format(Event e, Level level, String identity) {
         StringBuilder out = new StringBuilder(TYPICAL_LINE).append('{');
         field(out, "ts", timestamp(e.ts()));
+        if (level != null) {
+            field(out, "level", level.name());
+        }
         field(out, "event", e.type());
         field(out, "errno", e.errno());
         number(out, "errno_code", e.errnoCode() == null ? null : e.errnoCode().longValue());
@@ -58,7 +70,52 @@ public final class JsonLine {
         field(out, "tcp_state", tcp == null ? null : tcp.state());
         number(out, "send_q", tcp == null ? null : tcp.sendQueue());
         number(out, "recv_q", tcp == null ? null : tcp.receiveQueue());
-        return out.append('}').toString();
+        return out.append(identity).append('}').toString();
+    }
+
+    /**
+     * {@code ,"service":"checkout","host":"pod-1","pid":42,"agent_version":"0.1.0"}: which process
+     * an event comes from, escaped once, so that each line only appends it.
+     */
+    public static String identityFields(Identity identity) {
+        StringBuilder out = new StringBuilder(160).append('{');
+        field(out, "service", identity.service());
+        field(out, "host", identity.host());
+        number(out, "pid", identity.pid());
+        field(out, "agent_version", identity.agentVersion());
+        return "," + out.substring(1);
+    }
+
+    /**
+     * The {@code log=json} form of the rate limit's {@code N more KEY like this in the last S s}:
+     * {@code event} {@code log_rate_limited}, the key ({@code rate_key}), how many events went
+     * without a line ({@code more}) and over how long ({@code seconds}); level {@code INFO}.
+     */
+    public static String summary(java.time.Instant now, String key, long more, long seconds, String identity) {
+        StringBuilder out = new StringBuilder(256).append('{');
+        field(out, "ts", timestamp(now));
+        field(out, "level", Level.INFO.name());
+        field(out, "event", "log_rate_limited");
+        field(out, "rate_key", key);
+        number(out, "more", more);
+        number(out, "seconds", seconds);
+        field(out, "message", EventText.summary(key, more, seconds).substring(EventText.PREFIX.length()));
+        return out.append(identity).append('}').toString();
+    }
+
+    /** A line of the agent's own about its work (say, why the kernel's state is missing), as {@code log=json} writes it. */
+    public static String notice(java.time.Instant now, String text, String identity) {
+        StringBuilder out = new StringBuilder(256).append('{');
+        field(out, "ts", timestamp(now));
+        field(out, "level", Level.WARN.name());
+        field(out, "event", "agent_notice");
+        field(out, "message", text);
+        return out.append(identity).append('}').toString();
+    }
+
+    /** An ISO-8601 time as every output writes it ({@code Instant.toString()}). */
+    public static String time(java.time.Instant ts) {
+        return timestamp(ts);
     }
 
     /** {@code Instant.toString()}, made once per millisecond. */

@@ -5,6 +5,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.SeverityNumber;
 import io.socketdoctor.event.Event;
+import io.socketdoctor.event.Level;
 import java.time.Instant;
 
 /**
@@ -64,9 +65,9 @@ final class LogRecords {
         return record.build();
     }
 
-    /** Failures and CLOSE_WAIT leaks are WARN; a warning about a write that still went through is INFO. */
+    /** The event's {@link Level}, as {@code log=json} gives it. */
     static boolean warns(Event e) {
-        return Event.SOCKET_ERROR.equals(e.type()) || "close_wait_leak".equals(e.type());
+        return Level.of(e) == Level.WARN;
     }
 
     static KeyValue attribute(String key, String value) {

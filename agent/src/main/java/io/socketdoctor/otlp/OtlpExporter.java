@@ -8,7 +8,6 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.socketdoctor.config.Config;
 import io.socketdoctor.event.Event;
 import io.socketdoctor.event.EventSink;
-import io.socketdoctor.event.Identity;
 import io.socketdoctor.export.MetricsSource;
 import java.net.MalformedURLException;
 import java.net.URI;
@@ -50,7 +49,9 @@ public final class OtlpExporter implements EventSink.Listener {
     private final URL logsUrl;
     private final URL metricsUrl;
     private final String where;
-    private final Map<String, String> resourceAttributes;
+    private final EventSink sink;
+    private final Map<String, String> environment;
+    private Map<String, String> resourceAttributes;
     private final long intervalMillis;
     private final MetricsSource source;
     private final Map<String, String> commonTags;
@@ -67,12 +68,14 @@ public final class OtlpExporter implements EventSink.Listener {
     private OtlpMetrics metrics;
     private final Problems problems;
 
-    private OtlpExporter(URI base, Map<String, String> resourceAttributes, long intervalMillis, MetricsSource source,
-                         Map<String, String> commonTags, Runnable agentThreadMarker) throws MalformedURLException {
+    private OtlpExporter(URI base, EventSink sink, Map<String, String> environment, long intervalMillis,
+                         MetricsSource source, Map<String, String> commonTags, Runnable agentThreadMarker)
+            throws MalformedURLException {
         this.logsUrl = URI.create(base + "/v1/logs").toURL();
         this.metricsUrl = URI.create(base + "/v1/metrics").toURL();
         this.where = base.toString();
-        this.resourceAttributes = resourceAttributes;
+        this.sink = sink;
+        this.environment = environment;
         this.intervalMillis = intervalMillis;
         this.source = source;
         this.commonTags = commonTags;
@@ -91,8 +94,8 @@ public final class OtlpExporter implements EventSink.Listener {
      *
      * @param agentThreadMarker {@code Diagnostics::markAgentThread}
      */
-    public static OtlpExporter start(Config config, Identity identity, Map<String, String> environment,
-                                     EventSink sink, MetricsSource source, Runnable agentThreadMarker) {
+    public static OtlpExporter start(Config config, Map<String, String> environment, EventSink sink,
+                                     MetricsSource source, Runnable agentThreadMarker) {
         try {
             URI base = config.otlp(environment);
             if (base == null) {
@@ -100,8 +103,8 @@ public final class OtlpExporter implements EventSink.Listener {
                         + environment.get("OTEL_EXPORTER_OTLP_ENDPOINT") + "); OTLP export is off, diagnostics go on.");
                 return null;
             }
-            OtlpExporter exporter = new OtlpExporter(base, OtlpResource.attributes(identity, environment),
-                    config.otlpIntervalMillis(), source, config.metricsTags(), agentThreadMarker);
+            OtlpExporter exporter = new OtlpExporter(base, sink, environment, config.otlpIntervalMillis(), source,
+                    config.metricsTags(), agentThreadMarker);
             sink.addListener(exporter);
             exporter.thread.start();
             return exporter;
@@ -167,6 +170,8 @@ public final class OtlpExporter implements EventSink.Listener {
         if (resource != null) {
             return;
         }
+        // The sink's identity, so the resource names the process as the JSON events do.
+        resourceAttributes = OtlpResource.attributes(sink.identity(), environment);
         resource = OtlpResource.of(resourceAttributes);
         scope = InstrumentationScope.newBuilder().setName("io.socketdoctor")
                 .setVersion(resourceAttributes.getOrDefault("telemetry.distro.version", "dev")).build();

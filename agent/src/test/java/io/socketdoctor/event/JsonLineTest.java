@@ -77,6 +77,58 @@ class JsonLineTest {
         assertFalse(line.contains("\n"), "one line");
     }
 
+    static final Identity ID = new Identity("check\"out", "pod-7", 4242L, "1.2.3", "i-1", "17.0.9");
+
+    /** Every line names its process: service, host, pid and agent version, escaped once and appended after the event's own fields. */
+    @Test
+    void theIdentityFieldsFollowTheEventsOwn() {
+        String identity = JsonLine.identityFields(ID);
+        assertEquals(",\"service\":\"check\\\"out\",\"host\":\"pod-7\",\"pid\":4242,\"agent_version\":\"1.2.3\"", identity);
+        String line = JsonLine.format(reset(), null, identity);
+        Map<String, Object> json = Json.parseObject(line);
+        assertEquals(FIELDS.size() + 4, json.size(), line);
+        assertEquals("check\"out", json.get("service"));
+        assertEquals("pod-7", json.get("host"));
+        assertEquals(4242L, json.get("pid"));
+        assertEquals("1.2.3", json.get("agent_version"));
+        assertEquals(List.copyOf(json.keySet()).subList(0, FIELDS.size()), FIELDS, "the event's own fields keep their order");
+        assertFalse(json.containsKey("level"), "the events file has no level");
+    }
+
+    /** log=json: the same line with the level after ts; the level is decided by Level alone. */
+    @Test
+    void theLogLineHasTheLevelAfterTheTimestamp() {
+        String identity = JsonLine.identityFields(ID);
+        String line = JsonLine.format(reset(), Level.of(reset()), identity);
+        assertTrue(line.startsWith("{\"ts\":\"2024-05-01T12:34:56.789Z\",\"level\":\"WARN\",\"event\":\"socket_error\","), line);
+        assertEquals(FIELDS.size() + 5, Json.parseObject(line).size());
+        Event notice = Event.of("write_after_peer_close").at(TS).call("write", "socket").texts("d.", "h.")
+                .thread("main").build();
+        assertEquals("INFO", Json.parseObject(JsonLine.format(notice, Level.of(notice), identity)).get("level"));
+        assertEquals(Level.WARN, Level.of("close_wait_leak"));
+        assertEquals(Level.INFO, Level.of("write_after_reset"));
+        assertEquals(Level.INFO, Level.of("stale_connection"));
+        assertEquals(Level.INFO, Level.of("close_wait_census"));
+    }
+
+    /** The rate limit's summary under log=json is a JSON object too, with the count a shipper can add up. */
+    @Test
+    void theRateLimitSummaryIsAnObject() {
+        String line = JsonLine.summary(TS, "ECONNRESET", 37, 1, JsonLine.identityFields(ID));
+        Map<String, Object> json = Json.parseObject(line);
+        assertEquals("2024-05-01T12:34:56.789Z", json.get("ts"));
+        assertEquals("INFO", json.get("level"));
+        assertEquals("log_rate_limited", json.get("event"));
+        assertEquals("ECONNRESET", json.get("rate_key"));
+        assertEquals(37L, json.get("more"));
+        assertEquals(1L, json.get("seconds"));
+        assertEquals("37 more ECONNRESET like this in the last 1 s", json.get("message"));
+        assertEquals(4242L, json.get("pid"));
+        Map<String, Object> notice = Json.parseObject(JsonLine.notice(TS, "no \"proc\"", JsonLine.identityFields(ID)));
+        assertEquals("agent_notice", notice.get("event"));
+        assertEquals("no \"proc\"", notice.get("message"));
+    }
+
     /** The timestamp text is reused within a millisecond (events come in bursts); each event still gets its own. */
     @Test
     void eachEventGetsItsOwnTimestamp() {

@@ -16,6 +16,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Options, from the -javaagent arguments and system properties, as a user would set them. */
 class ConfigurationIT {
 
+    /** The start of a human log line: {@code 2026-12-06T20:45:01.123Z} (Instant.toString). */
+    static final String TIME = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z";
+
     static Stream<Jvm> jdks() {
         return Jvm.all().stream();
     }
@@ -42,7 +45,7 @@ class ConfigurationIT {
         assertEquals(0, unknown.exitCode(), unknown::describe);
         assertEquals(1, unknown.stderrLines().size(), unknown::describe);
         assertTrue(unknown.stderrLines().get(0).matches("socket-doctor: unknown option 'bogus' in the agent arguments"
-                + " \\(known options: enrich, log, log\\.rate, events(, [a-z.]+)*\\)\\. Socket Doctor is off;"
+                + " \\(known options: enrich, log, log\\.to, log\\.rate, events(, [a-z.]+)*\\)\\. Socket Doctor is off;"
                 + " the application runs normally\\."), unknown::describe);
         assertTrue(unknown.stdout().contains("suppressed=0"), "agent is off: nothing attached\n" + unknown.describe());
 
@@ -89,11 +92,14 @@ class ConfigurationIT {
         Jvm.Result burst = jvm.run(probe(Jvm.agent("log.rate=3,events=" + events), "burst", "40"));
         assertEquals("burst failures=40\n", burst.stdout(), burst::describe);
         List<String> lines = burst.stderrLines();
-        List<String> reports = lines.stream().filter(l -> l.startsWith("[socket-doctor] ECONNREFUSED")).collect(Collectors.toList());
-        List<String> summaries = lines.stream().filter(l -> l.matches("\\[socket-doctor] \\d+ more ECONNREFUSED like this in the last \\d+ s"))
+        // Each line starts with its ISO-8601 time (the event's; the summary's when it is written).
+        List<String> reports = lines.stream().filter(l -> l.matches(TIME + " \\[socket-doctor] ECONNREFUSED .*"))
+                .collect(Collectors.toList());
+        List<String> summaries = lines.stream()
+                .filter(l -> l.matches(TIME + " \\[socket-doctor] \\d+ more ECONNREFUSED like this in the last \\d+ s"))
                 .collect(Collectors.toList());
         assertTrue(reports.size() >= 3 && reports.size() <= 9, "3 lines per second at most\n" + burst.describe());
-        long held = summaries.stream().mapToLong(l -> Long.parseLong(l.split(" ")[1])).sum();
+        long held = summaries.stream().mapToLong(l -> Long.parseLong(l.split(" ")[2])).sum();
         assertEquals(40, reports.size() + held, "every failure is either reported or counted\n" + burst.describe());
         assertEquals(40, Events.read(events).atSite("burst").size(), burst::describe);
         assertEquals(40, Files.readAllLines(events).size());

@@ -160,7 +160,7 @@ public final class Jvm {
                         + "\nstdout:\n" + Files.readString(out) + "\nstderr:\n" + Files.readString(err));
             }
             return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8), String.join(" ", command));
+                    Files.readString(err, StandardCharsets.UTF_8), String.join(" ", command), process.pid());
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
@@ -192,7 +192,12 @@ public final class Jvm {
     }
 
     /** What a child JVM did. */
-    public record Result(int exitCode, String stdout, String stderr, String command) {
+    public record Result(int exitCode, String stdout, String stderr, String command, long pid) {
+
+        /** A run whose pid was not kept (-1). */
+        public Result(int exitCode, String stdout, String stderr, String command) {
+            this(exitCode, stdout, stderr, command, -1);
+        }
 
         public List<String> stdoutLines() {
             return stdout.lines().collect(Collectors.toList());
