@@ -332,11 +332,7 @@ public final class EventSink implements EventReceiver, AutoCloseable {
 
     private void run() {
         agentThreadMarker.run();
-        try {
-            identity(); // before the first event, off main's path
-        } catch (RuntimeException e) {
-            warnOnce("socket-doctor: cannot tell which process this is (" + e + ")");
-        }
+        // The identity is worked out by the warm-up (100 ms in, off main's start) or the first event.
         while (running) {
             try {
                 if (held.isEmpty()) {

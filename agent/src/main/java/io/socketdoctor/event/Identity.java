@@ -2,10 +2,9 @@ package io.socketdoctor.event;
 
 import io.socketdoctor.config.Config;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Which process an event comes from: the fields every JSON event and the OTLP resource carry.
@@ -26,8 +25,9 @@ public record Identity(String service, String host, long pid, String agentVersio
 
     static Identity of(Config config, Map<String, String> environment, String command) {
         return new Identity(service(config.service(), environment, command), host(environment),
-                ProcessHandle.current().pid(), jarVersion(), UUID.randomUUID().toString(),
-                Runtime.version().toString());
+                ProcessHandle.current().pid(), jarVersion(), newInstanceId(),
+                // the property, not Runtime.version(): its toString runs streams and lambdas
+                System.getProperty("java.runtime.version", System.getProperty("java.version", "")));
     }
 
     static String service(String option, Map<String, String> environment, String command) {
@@ -52,8 +52,9 @@ public record Identity(String service, String host, long pid, String agentVersio
     }
 
     private static String host(Map<String, String> environment) {
-        try {
-            String name = Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.US_ASCII).strip();
+        // A FileInputStream, not Files: NIO's channel classes are not loaded yet at this point.
+        try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/sys/kernel/hostname")) {
+            String name = new String(in.readNBytes(256), StandardCharsets.US_ASCII).strip();
             if (!name.isEmpty()) {
                 return name;
             }
@@ -62,6 +63,19 @@ public record Identity(String service, String host, long pid, String agentVersio
         }
         String fromEnv = environment.get("HOSTNAME");
         return fromEnv == null || fromEnv.isBlank() ? "unknown" : fromEnv.strip();
+    }
+
+    /**
+     * A random (version 4) UUID, as OpenTelemetry asks of {@code service.instance.id}, from
+     * {@link ThreadLocalRandom}: {@code UUID.randomUUID()} would seed a {@code SecureRandom}, whose
+     * provider classes cost every JVM with the agent milliseconds of CPU and a MiB of memory for an
+     * id that needs to be unique, not unguessable.
+     */
+    static String newInstanceId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
+        long low = (random.nextLong() & ~(3L << 62)) | (2L << 62); // IETF variant
+        return new UUID(high, low).toString();
     }
 
     /**

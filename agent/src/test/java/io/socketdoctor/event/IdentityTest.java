@@ -35,6 +35,14 @@ class IdentityTest {
         assertEquals("checkout", id.service());
         assertEquals(ProcessHandle.current().pid(), id.pid());
         assertTrue(!id.host().isBlank() && !id.instanceId().isBlank(), id::toString);
-        assertEquals(Runtime.version().toString(), id.runtimeVersion());
+        assertEquals(System.getProperty("java.runtime.version"), id.runtimeVersion());
+    }
+
+    @Test
+    void theInstanceIdIsARandomVersion4Uuid() {
+        java.util.UUID id = java.util.UUID.fromString(Identity.newInstanceId());
+        assertEquals(4, id.version());
+        assertEquals(2, id.variant());
+        assertTrue(!Identity.newInstanceId().equals(Identity.newInstanceId()));
     }
 }
