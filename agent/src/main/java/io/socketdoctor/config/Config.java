@@ -96,6 +96,12 @@ public final class Config {
                 if (pair.isBlank()) {
                     continue;
                 }
+                if (last == Option.METRICS_TAGS && pair.indexOf('=') < 0 && pair.indexOf(':') > 0
+                        && Option.byKey(pair.substring(0, pair.indexOf(':')).strip()) != null) {
+                    throw new ConfigException("socket-doctor: '" + pair.strip() + "' after metrics.tags in the agent"
+                            + " arguments could be a tag or the option " + pair.substring(0, pair.indexOf(':')).strip()
+                            + ": write the option with '=', or give metrics.tags last." + OFF_NOTE);
+                }
                 if (last == Option.METRICS_TAGS && continuesTags(pair)) {
                     // metrics.tags=application:checkout,env:prod: the comma separates tags here, not options
                     set(values, last, last.key(), values.get(last) + "," + pair.strip(), "the agent arguments");

@@ -39,7 +39,8 @@ public enum Option {
             "tags added to every metric series (Prometheus and OTLP); names are label names and must not be one"
                     + " of the agent's own tags"),
     SERVICE("service", "a name, e.g. checkout", "",
-            "the service the events and OTLP data are from; else OTEL_SERVICE_NAME, else the main class or jar"),
+            "the service the events and OTLP data are from; else OTEL_SERVICE_NAME, else service.name in"
+                    + " OTEL_RESOURCE_ATTRIBUTES, else the main class or jar"),
     OTLP("otlp", "an http(s) URL such as http://otel-collector:4318, or env", "",
             "send every event as an OTLP log record and the metrics over OTLP/HTTP to this collector;"
                     + " env takes OTEL_EXPORTER_OTLP_ENDPOINT (never read unless asked for)"),

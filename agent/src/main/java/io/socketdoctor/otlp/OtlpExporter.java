@@ -42,16 +42,17 @@ public final class OtlpExporter implements EventSink.Listener {
     static final long LINGER_MILLIS = 200;
     static final long FIRST_BACKOFF_MILLIS = 1000;
     static final long MAX_BACKOFF_MILLIS = 30_000;
+    /** One request's whole time: connect, write and answer. */
     static final int REQUEST_TIMEOUT_MILLIS = 10_000;
-    /** At JVM exit or detach: how long the last logs and metrics may take, all requests together. */
+    /** At JVM exit or detach: the last logs and metrics, all requests together (and the first build, if due). */
     static final long FINAL_BUDGET_MILLIS = 2000;
+    /** {@code otlp.interval} at most (the option takes more: a longer one is this). */
+    static final long MAX_INTERVAL_MILLIS = 3_600_000;
 
     private final URL logsUrl;
     private final URL metricsUrl;
-    private final String where;
     private final EventSink sink;
     private final Map<String, String> environment;
-    private Map<String, String> resourceAttributes;
     private final long intervalMillis;
     private final MetricsSource source;
     private final Map<String, String> commonTags;
@@ -59,33 +60,46 @@ public final class OtlpExporter implements EventSink.Listener {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
     private final Thread thread;
+    private final RequestWatchdog watchdog = new RequestWatchdog();
+    private final Thread watchdogThread;
     private volatile boolean closing;
     private boolean closed;
 
     // The exporter thread's own state.
+    private Map<String, String> resourceAttributes;
     private Resource resource;
     private InstrumentationScope scope;
     private OtlpMetrics metrics;
-    private final Problems problems;
+    private final SendProblems logProblems;
+    private final SendProblems metricProblems;
+    private final List<Event> batch = new ArrayList<>();
+    private byte[] pending;
+    private int pendingCount;
 
     private OtlpExporter(URI base, EventSink sink, Map<String, String> environment, long intervalMillis,
                          MetricsSource source, Map<String, String> commonTags, Runnable agentThreadMarker)
             throws MalformedURLException {
         this.logsUrl = URI.create(base + "/v1/logs").toURL();
         this.metricsUrl = URI.create(base + "/v1/metrics").toURL();
-        this.where = base.toString();
         this.sink = sink;
         this.environment = environment;
-        this.intervalMillis = intervalMillis;
+        this.intervalMillis = Math.min(intervalMillis, MAX_INTERVAL_MILLIS);
         this.source = source;
         this.commonTags = commonTags;
-        this.problems = new Problems(where);
-        this.thread = new Thread(() -> {
+        this.logProblems = new SendProblems("log records", base.toString());
+        this.metricProblems = new SendProblems("metrics", base.toString());
+        this.thread = agentThread(this::run, "socket-doctor-otlp", agentThreadMarker);
+        this.watchdogThread = agentThread(watchdog, "socket-doctor-otlp-watchdog", agentThreadMarker);
+    }
+
+    private static Thread agentThread(Runnable task, String name, Runnable agentThreadMarker) {
+        Thread thread = new Thread(() -> {
             agentThreadMarker.run(); // first: its sockets are the agent's, never diagnosed or tracked
-            run();
-        }, "socket-doctor-otlp");
+            task.run();
+        }, name);
         thread.setDaemon(true);
         thread.setContextClassLoader(null);
+        return thread;
     }
 
     /**
@@ -105,8 +119,9 @@ public final class OtlpExporter implements EventSink.Listener {
             }
             OtlpExporter exporter = new OtlpExporter(base, sink, environment, config.otlpIntervalMillis(), source,
                     config.metricsTags(), agentThreadMarker);
-            sink.addListener(exporter);
+            exporter.watchdogThread.start();
             exporter.thread.start();
+            sink.addListener(exporter); // last: no queue fills that nothing drains
             return exporter;
         } catch (Throwable t) {
             System.err.println("socket-doctor: OTLP export could not start (" + t + "); diagnostics go on without it.");
@@ -133,8 +148,9 @@ public final class OtlpExporter implements EventSink.Listener {
     }
 
     /**
-     * Called by the sink once it has written its last events (JVM exit, detach): sends what is
-     * queued and the metrics once more, within {@value #FINAL_BUDGET_MILLIS} ms, and stops.
+     * Called by the sink once it has written its last events (JVM exit, detach): ends a request
+     * under way, then the exporter's thread sends what is queued and the metrics once more within
+     * {@value #FINAL_BUDGET_MILLIS} ms and stops; waits for it a second longer at most.
      */
     @Override
     public synchronized void onStop() {
@@ -143,11 +159,14 @@ public final class OtlpExporter implements EventSink.Listener {
         }
         closed = true;
         closing = true;
-        thread.interrupt(); // out of a wait; a request under way runs to its own timeout
+        watchdog.expireNow();
+        thread.interrupt(); // out of a wait
         try {
             thread.join(FINAL_BUDGET_MILLIS + 1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            watchdog.stop();
         }
     }
 
@@ -177,15 +196,11 @@ public final class OtlpExporter implements EventSink.Listener {
                 .setVersion(resourceAttributes.getOrDefault("telemetry.distro.version", "dev")).build();
         try {
             metrics = OtlpMetrics.create(metricsUrl, resourceAttributes, Duration.ofMillis(intervalMillis), source,
-                    commonTags);
+                    commonTags, watchdog);
         } catch (Throwable t) {
             System.err.println("socket-doctor: OTLP metrics could not start (" + t + "); log records go on.");
         }
     }
-
-    private List<Event> batch = new ArrayList<>();
-    private byte[] pending;
-    private int pendingCount;
 
     private void loop() {
         long nextMetrics = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(intervalMillis);
@@ -193,38 +208,47 @@ public final class OtlpExporter implements EventSink.Listener {
         long backoff = FIRST_BACKOFF_MILLIS;
         while (!closing) {
             try {
-                long now = System.nanoTime();
-                long untilMetrics = Math.max(0, TimeUnit.NANOSECONDS.toMillis(nextMetrics - now));
+                long untilMetrics = Math.max(0, TimeUnit.NANOSECONDS.toMillis(nextMetrics - System.nanoTime()));
                 if (pending == null) {
                     Event first = queue.poll(Math.min(1000, untilMetrics), TimeUnit.MILLISECONDS);
                     if (first != null) {
                         try {
-                            Thread.sleep(LINGER_MILLIS);
+                            if (queue.size() < BATCH_MAX - 1) {
+                                Thread.sleep(LINGER_MILLIS); // a full batch waits for nothing
+                            }
                         } finally {
                             takeBatch(first); // in hand: sent now, or by the final round if that woke us
                         }
                     }
-                } else if (now < retryAt) {
-                    Thread.sleep(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(retryAt - now), untilMetrics)));
+                } else if (System.nanoTime() - retryAt < 0) {
+                    long untilRetry = TimeUnit.NANOSECONDS.toMillis(retryAt - System.nanoTime());
+                    Thread.sleep(Math.max(1, Math.min(untilRetry, untilMetrics)));
                 }
-                if (pending != null && System.nanoTime() >= retryAt) {
-                    OtlpHttp.Result result = OtlpHttp.post(logsUrl, pending, REQUEST_TIMEOUT_MILLIS);
-                    if (result.outcome() == OtlpHttp.Outcome.RETRY) {
+                if (pending != null && System.nanoTime() - retryAt >= 0) {
+                    OtlpHttp.Result result = OtlpHttp.post(logsUrl, pending, REQUEST_TIMEOUT_MILLIS, watchdog);
+                    if (result.outcome() == OtlpHttp.Outcome.RETRY && !closing) {
                         long wait = Math.max(result.retryAfterMillis(), jittered(backoff));
                         retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
                         backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
-                        problems.failed("logs", result, dropped.get());
-                    } else {
+                        logProblems.failing(result, dropped.get());
+                    } else if (result.outcome() != OtlpHttp.Outcome.RETRY) {
                         settle(result);
                         backoff = FIRST_BACKOFF_MILLIS;
                     }
                 }
-                if (System.nanoTime() >= nextMetrics) {
-                    publishMetrics(REQUEST_TIMEOUT_MILLIS);
+                if (System.nanoTime() - nextMetrics >= 0) {
+                    publishMetrics(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REQUEST_TIMEOUT_MILLIS));
                     nextMetrics = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(intervalMillis);
                 }
             } catch (InterruptedException e) {
                 // closing: the final round follows
+            } catch (RuntimeException | LinkageError e) {
+                // A batch that cannot be built is dropped and counted; the exporter goes on.
+                int lost = batch.size();
+                dropped.addAndGet(lost);
+                batch.clear();
+                System.err.println("socket-doctor: OTLP export dropped " + lost + " events it could not encode ("
+                        + e + ").");
             }
         }
     }
@@ -233,20 +257,20 @@ public final class OtlpExporter implements EventSink.Listener {
     private void settle(OtlpHttp.Result result) {
         if (result.outcome() == OtlpHttp.Outcome.SENT) {
             sent.addAndGet(pendingCount);
-            problems.recovered("logs", dropped.get());
+            logProblems.working(dropped.get());
         } else {
             dropped.addAndGet(pendingCount);
-            problems.rejected("logs", result, pendingCount);
+            logProblems.refused(result, pendingCount, dropped.get());
         }
         pending = null;
         pendingCount = 0;
     }
 
     private void takeBatch(Event first) {
-        ready();
         batch.clear();
         batch.add(first);
         queue.drainTo(batch, BATCH_MAX - 1);
+        ready();
         long observed = epochNanosNow();
         ScopeLogs.Builder logs = ScopeLogs.newBuilder().setScope(scope);
         for (Event event : batch) {
@@ -259,27 +283,32 @@ public final class OtlpExporter implements EventSink.Listener {
         batch.clear();
     }
 
-    private void publishMetrics(int timeoutMillis) {
+    private void publishMetrics(long deadlineNanos) {
         ready();
         if (metrics == null) {
             return;
         }
-        OtlpHttp.Result result = metrics.publish(timeoutMillis);
+        OtlpHttp.Result result = metrics.publish(deadlineNanos);
         if (result == null || result.outcome() == OtlpHttp.Outcome.SENT) {
-            problems.recovered("metrics", dropped.get());
-        } else {
+            metricProblems.working(dropped.get());
+        } else if (result.outcome() == OtlpHttp.Outcome.RETRY) {
             // Cumulative sums: the next publish carries everything this one would have.
-            problems.failed("metrics", result, dropped.get());
+            metricProblems.failing(result, dropped.get());
+        } else {
+            metricProblems.refused(result, 0, dropped.get());
         }
     }
 
-    /** Once: the batch in hand, what is queued, and the metrics, within the final budget. */
+    /**
+     * Once, by one deadline: the batch in hand, what is queued, and the metrics. What does not go
+     * is counted as dropped before the metrics are sent, so they tell every event that did not arrive.
+     */
     private void finish() {
         Thread.interrupted(); // the stop's wake-up is not meant for the requests below
+        watchdog.finalRound();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FINAL_BUDGET_MILLIS);
         try {
-            while (true) {
-                int left = (int) TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            while (System.nanoTime() - deadline < 0) {
                 if (pending == null) {
                     Event first = queue.poll();
                     if (first == null) {
@@ -287,29 +316,30 @@ public final class OtlpExporter implements EventSink.Listener {
                     }
                     takeBatch(first);
                 }
-                if (left <= 0) {
-                    break;
-                }
-                OtlpHttp.Result result = OtlpHttp.post(logsUrl, pending, left);
+                int left = (int) TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                OtlpHttp.Result result = OtlpHttp.post(logsUrl, pending, left, watchdog);
                 if (result.outcome() == OtlpHttp.Outcome.RETRY) {
                     break; // no time to wait for a collector that is down
                 }
                 settle(result);
             }
-            // Counted before the last metrics go, so that they tell every event that did not arrive.
-            dropped.addAndGet(pendingCount + queue.size());
-            pending = null;
-            pendingCount = 0;
-            queue.clear();
-            int left = (int) TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left > 0) {
-                publishMetrics(left);
+        } catch (Throwable t) {
+            // at exit: what is left is counted below
+        }
+        dropped.addAndGet(pendingCount + batch.size() + queue.size());
+        pending = null;
+        pendingCount = 0;
+        batch.clear();
+        queue.clear();
+        try {
+            if (System.nanoTime() - deadline < 0) {
+                publishMetrics(deadline);
+            }
+            if (metrics != null) {
+                metrics.close();
             }
         } catch (Throwable t) {
             // at exit: nothing more to do about it
-        }
-        if (metrics != null) {
-            metrics.close();
         }
     }
 
@@ -322,36 +352,50 @@ public final class OtlpExporter implements EventSink.Listener {
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
-    /** One stderr line when sending starts to fail and one when it works again, not one per attempt. */
-    private static final class Problems {
+    /**
+     * One stderr line when sending one signal starts to fail or to be refused, one when it works
+     * again: never a line per attempt. Log records and metrics each keep their own, so one that
+     * works does not announce the other's recovery.
+     */
+    private static final class SendProblems {
+        private final String what;
         private final String where;
-        private boolean failing;
+        private OtlpHttp.Outcome state = OtlpHttp.Outcome.SENT;
         private long droppedBefore;
 
-        Problems(String where) {
+        SendProblems(String what, String where) {
+            this.what = what;
             this.where = where;
         }
 
-        void failed(String what, OtlpHttp.Result result, long droppedNow) {
-            if (!failing) {
-                failing = true;
+        void failing(OtlpHttp.Result result, long droppedNow) {
+            if (state == OtlpHttp.Outcome.SENT) {
                 droppedBefore = droppedNow;
+            }
+            if (state != OtlpHttp.Outcome.RETRY) {
+                state = OtlpHttp.Outcome.RETRY;
                 System.err.println("socket-doctor: cannot send " + what + " to the OTLP collector at " + where + " ("
                         + result.detail() + "); retrying with back-off up to " + MAX_BACKOFF_MILLIS / 1000
                         + " s, events past " + QUEUE_CAPACITY + " queued are dropped and counted.");
             }
         }
 
-        void rejected(String what, OtlpHttp.Result result, int records) {
-            System.err.println("socket-doctor: the OTLP collector at " + where + " refused " + records + " " + what
-                    + " records (" + result.detail() + "); they are dropped and counted.");
+        void refused(OtlpHttp.Result result, int records, long droppedNow) {
+            if (state == OtlpHttp.Outcome.SENT) {
+                droppedBefore = droppedNow - records;
+            }
+            if (state != OtlpHttp.Outcome.REJECTED) {
+                state = OtlpHttp.Outcome.REJECTED;
+                System.err.println("socket-doctor: the OTLP collector at " + where + " refuses " + what + " ("
+                        + result.detail() + "); they are dropped and counted until it takes them again.");
+            }
         }
 
-        void recovered(String what, long droppedNow) {
-            if (failing) {
-                failing = false;
-                System.err.println("socket-doctor: sending to the OTLP collector at " + where + " works again ("
-                        + (droppedNow - droppedBefore) + " events dropped meanwhile).");
+        void working(long droppedNow) {
+            if (state != OtlpHttp.Outcome.SENT) {
+                state = OtlpHttp.Outcome.SENT;
+                System.err.println("socket-doctor: sending " + what + " to the OTLP collector at " + where
+                        + " works again (" + (droppedNow - droppedBefore) + " events dropped meanwhile).");
             }
         }
     }

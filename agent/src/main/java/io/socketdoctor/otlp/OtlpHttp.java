@@ -27,14 +27,21 @@ final class OtlpHttp {
     private OtlpHttp() {
     }
 
-    /** @param readTimeoutMillis how long to wait for the answer (shorter at JVM exit) */
-    static Result post(URL url, byte[] body, int readTimeoutMillis) {
+    /**
+     * @param timeoutMillis the whole request's time: connect, write and answer (the watchdog ends
+     *                      a write that blocks; the timeouts bound the connect and each read)
+     */
+    static Result post(URL url, byte[] body, int timeoutMillis, RequestWatchdog watchdog) {
+        if (timeoutMillis <= 0) {
+            return new Result(Outcome.RETRY, "no time left", 0);
+        }
         HttpURLConnection http = null;
         try {
             // Never the JVM's proxy settings: they are the application's, for its own traffic.
             http = (HttpURLConnection) url.openConnection(Proxy.NO_PROXY);
-            http.setConnectTimeout(Math.min(CONNECT_TIMEOUT_MILLIS, readTimeoutMillis));
-            http.setReadTimeout(readTimeoutMillis);
+            watchdog.begin(http, System.nanoTime() + timeoutMillis * 1_000_000L);
+            http.setConnectTimeout(Math.min(CONNECT_TIMEOUT_MILLIS, timeoutMillis));
+            http.setReadTimeout(timeoutMillis);
             http.setUseCaches(false);
             http.setInstanceFollowRedirects(false);
             http.setDoOutput(true);
@@ -60,6 +67,8 @@ final class OtlpHttp {
                 http.disconnect(); // a half-read connection must not go back to the keep-alive cache
             }
             return new Result(Outcome.RETRY, e.toString(), 0);
+        } finally {
+            watchdog.end();
         }
     }
 

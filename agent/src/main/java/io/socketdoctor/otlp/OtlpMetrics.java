@@ -38,8 +38,9 @@ final class OtlpMetrics {
     }
 
     static OtlpMetrics create(URL url, Map<String, String> resource, Duration step, MetricsSource source,
-                              Map<String, String> commonTags) throws ReflectiveOperationException {
-        Sender sender = new Sender(url);
+                              Map<String, String> commonTags, RequestWatchdog watchdog)
+            throws ReflectiveOperationException {
+        Sender sender = new Sender(url, watchdog);
         OtlpMeterRegistry registry = OtlpMeterRegistry.builder(new Settings(url, resource, step))
                 .clock(Clock.SYSTEM).metricsSender(sender).build();
         Runnable sync = MeterBinding.bind(registry, source, commonTags);
@@ -49,9 +50,12 @@ final class OtlpMetrics {
         return new OtlpMetrics(registry, sync, publish, sender);
     }
 
-    /** Sends every meter's current value once; the outcome of the last request, or null if none was made. */
-    OtlpHttp.Result publish(int timeoutMillis) {
-        sender.timeoutMillis = timeoutMillis;
+    /**
+     * Sends every meter's current value once, all of it by {@code deadlineNanos}; the worst
+     * outcome of its requests, or null if none was made.
+     */
+    OtlpHttp.Result publish(long deadlineNanos) {
+        sender.deadlineNanos = deadlineNanos;
         sender.last = null;
         try {
             sync.run();
@@ -69,16 +73,20 @@ final class OtlpMetrics {
     /** Posts a request the registry built; never throws, so Micrometer never logs. */
     private static final class Sender implements OtlpMetricsSender {
         private final URL url;
-        volatile int timeoutMillis = OtlpExporter.REQUEST_TIMEOUT_MILLIS;
-        volatile OtlpHttp.Result last;
+        private final RequestWatchdog watchdog;
+        // Set and read on the exporter's thread only (publish() runs the sender on the calling thread).
+        long deadlineNanos;
+        OtlpHttp.Result last;
 
-        Sender(URL url) {
+        Sender(URL url, RequestWatchdog watchdog) {
             this.url = url;
+            this.watchdog = watchdog;
         }
 
         @Override
         public void send(Request request) {
-            OtlpHttp.Result result = OtlpHttp.post(url, request.getMetricsData(), timeoutMillis);
+            int left = (int) Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
+            OtlpHttp.Result result = OtlpHttp.post(url, request.getMetricsData(), left, watchdog);
             OtlpHttp.Result previous = last;
             // One publish may be several requests (batches): keep the worst.
             if (previous == null || result.outcome().compareTo(previous.outcome()) > 0) {

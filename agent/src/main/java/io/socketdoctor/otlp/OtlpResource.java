@@ -19,6 +19,8 @@ final class OtlpResource {
 
     static Map<String, String> attributes(Identity identity, Map<String, String> environment) {
         Map<String, String> attributes = new LinkedHashMap<>(Identity.resourceAttributes(environment));
+        // Micrometer sets telemetry.sdk.* on the metrics itself (and warns on the console if given them).
+        attributes.keySet().removeIf(key -> key.startsWith("telemetry.sdk."));
         attributes.put("service.name", identity.service());
         attributes.put("service.instance.id", identity.instanceId());
         attributes.put("host.name", identity.host());

@@ -248,11 +248,14 @@ class ConfigTest {
 
     @Test
     void metricTagsTakeCommasInTheAgentArguments() throws ConfigException {
-        Config config = args("metrics.tags=application:checkout,env:prod,log=json,prometheus:9404");
+        Config config = args("metrics.tags=application:checkout,env:prod,log=json,prometheus=9404");
         assertEquals(Map.of("application", "checkout", "env", "prod"), config.metricsTags());
         assertEquals(java.util.List.of("application", "env"), java.util.List.copyOf(config.metricsTags().keySet()));
         assertEquals(Config.Log.JSON, config.log());
         assertEquals(9404, config.prometheus().getPort());
+        // A tag named like an option would silently become the option: refused, with what to write instead.
+        assertContains(rejected("metrics.tags=team:payments,service:checkout", new Properties(), Map.of()),
+                "'service:checkout' after metrics.tags", "write the option with '='");
         // The same from a system property, where no option can follow.
         assertEquals(Map.of("env", "prod"),
                 Config.parse(null, props("socketdoctor.metrics.tags", "env:prod"), Map.of()).metricsTags());

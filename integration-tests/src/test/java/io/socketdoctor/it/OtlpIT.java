@@ -125,8 +125,10 @@ class OtlpIT {
             assertTrue(last.monotonic());
             assertEquals("peer_reset_read", last.attributes().get("cause"));
             assertEquals("test", last.attributes().get("env"));
-            assertEquals("checkout", last.resource().get("service.name"));
-            assertEquals(Long.toString(pid), last.resource().get("process.pid"));
+            // One process, one resource: the metrics' is the records' (but for Micrometer's telemetry.sdk.*).
+            Map<String, Object> metricResource = new java.util.LinkedHashMap<>(last.resource());
+            metricResource.keySet().removeIf(k -> k.startsWith("telemetry.sdk."));
+            assertEquals(records.get(0).resource(), metricResource);
             List<OtlpReceiver.Point> dropped = collector.points(DROPPED).stream()
                     .filter(p -> "otlp".equals(p.attributes().get("sink"))).toList();
             assertEquals(0.0, dropped.get(dropped.size() - 1).value());
@@ -140,6 +142,9 @@ class OtlpIT {
         Path classes = dir.resolve("classes.log");
         try (OtlpReceiver collector = new OtlpReceiver()) {
             Map<String, String> env = Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", collector.url(),
+                    // The signal-specific variables are the OpenTelemetry SDK's (and Micrometer's
+                    // default): never taken, even with otlp=env, which names the base URL only.
+                    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://127.0.0.1:9/v1/metrics",
                     "OTEL_SERVICE_NAME", "billing",
                     "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=staging,k8s.pod.name=pod%2D1");
 
@@ -167,6 +172,8 @@ class OtlpIT {
             assertEquals("billing", resource.get("service.name"));
             assertEquals("staging", resource.get("deployment.environment.name"));
             assertEquals("pod-1", resource.get("k8s.pod.name"));
+            assertTrue(collector.metricRequests.get() >= 1, "the metrics went to the base URL too");
+            assertTrue(with.stderrLines().stream().noneMatch(l -> l.contains("OTLP collector")), with::describe);
         }
     }
 
@@ -184,10 +191,12 @@ class OtlpIT {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertEquals(0, run.exitCode(), run::describe);
         assertTrue(run.stdout().contains("failures=301") && run.stdout().contains("done"), run::describe);
+        // One line for each signal, however many retries.
         List<String> otlpLines = run.stderrLines().stream().filter(l -> l.contains("OTLP collector")).toList();
-        assertEquals(1, otlpLines.size(), run::describe);
-        assertTrue(otlpLines.get(0).contains("cannot send") && otlpLines.get(0).contains("127.0.0.1:" + port),
-                run::describe);
+        assertEquals(2, otlpLines.size(), run::describe);
+        assertTrue(otlpLines.stream().anyMatch(l -> l.contains("cannot send log records")), run::describe);
+        assertTrue(otlpLines.stream().anyMatch(l -> l.contains("cannot send metrics")), run::describe);
+        assertTrue(otlpLines.stream().allMatch(l -> l.contains("127.0.0.1:" + port)), run::describe);
         assertFalse(run.stderr().contains("\tat "), "no stack trace: " + run.describe());
         // The exporter's own refused connects are never taken for the application's.
         List<Map<String, Object>> json = Events.read(events).all();
@@ -206,7 +215,12 @@ class OtlpIT {
             Jvm.Result run = jvm.run(probe("otlp=" + collector.url() + ",otlp.interval=1s", null, 0, refused, 2500));
             assertEquals(0, run.exitCode(), run::describe);
             assertTrue(run.stdout().contains("failures=" + refused), run::describe);
-            assertTrue(run.stderr().contains("(HTTP 503)"), run::describe);
+            // One line for the log records' trouble, none per retry, and no "works again" because the
+            // metrics (which the collector takes) work.
+            List<String> otlpLines = run.stderrLines().stream().filter(l -> l.contains("OTLP collector")).toList();
+            assertEquals(1, otlpLines.size(), run::describe);
+            assertTrue(otlpLines.get(0).contains("cannot send log records") && otlpLines.get(0).contains("(HTTP 503)"),
+                    run::describe);
             assertTrue(collector.logRequests.get() >= 2, "retried: " + collector.logRequests);
             assertTrue(collector.logRequests.get() <= 10, "backed off: " + collector.logRequests);
             List<OtlpReceiver.Point> dropped = collector.points(DROPPED).stream()
@@ -232,10 +246,53 @@ class OtlpIT {
             long failing = run.stdoutLines().stream().filter(l -> l.startsWith("failing_ms="))
                     .mapToLong(l -> Long.parseLong(l.substring("failing_ms=".length()))).findFirst().orElseThrow();
             assertTrue(failing < 2000, "the application's failures took " + failing + " ms");
-            // 6.5 s of linger, then at most the final budget and the join's margin.
-            assertTrue(millis < 6500 + 8000, "the run took " + millis + " ms");
-            // A 5 s answer is within the request timeout: the records got there.
+            // 6.5 s of linger, then the final round: the metrics request under way (5 s) is ended and
+            // the last one gives up within the 2 s budget, instead of 5 s + 5 s.
+            assertTrue(millis < 6500 + 5000, "the run took " + millis + " ms");
+            // A 5 s answer is within the request timeout: the records were sent, not given up on.
             assertEquals(2, collector.records().size(), run::describe);
+            assertTrue(run.stderrLines().stream().noneMatch(l -> l.contains("cannot send log records")),
+                    run::describe);
+        }
+    }
+
+    /**
+     * A collector whose port takes no more connections (its backlog full, nothing accepting): the
+     * kernel drops the SYNs, so every connect waits out its timeout, as toward a firewalled or
+     * vanished host. The application does not wait for any of it, nor does its exit, for long.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jdks")
+    void aCollectorThatTakesNoConnectionsHoldsUpNothing(Jvm jvm) throws Exception {
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        try (ServerSocket full = new ServerSocket(0, 1, loopback)) {
+            List<java.net.Socket> queued = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) { // fills the backlog: the next SYNs go unanswered
+                    java.net.Socket s = new java.net.Socket();
+                    try {
+                        s.connect(full.getLocalSocketAddress(), 300);
+                        queued.add(s);
+                    } catch (java.io.IOException e) {
+                        s.close();
+                    }
+                }
+                long start = System.nanoTime();
+                Jvm.Result run = jvm.run(probe("otlp=http://127.0.0.1:" + full.getLocalPort() + ",otlp.interval=1s",
+                        null, 1, 1, 3000));
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(0, run.exitCode(), run::describe);
+                long failing = run.stdoutLines().stream().filter(l -> l.startsWith("failing_ms="))
+                        .mapToLong(l -> Long.parseLong(l.substring("failing_ms=".length()))).findFirst().orElseThrow();
+                assertTrue(failing < 2000, "the application's failures took " + failing + " ms");
+                assertTrue(run.stderrLines().stream().anyMatch(l -> l.contains("cannot send")), run::describe);
+                // 3 s of linger, then at most the exit's 3 s wait.
+                assertTrue(millis < 3000 + 5000, "the run took " + millis + " ms");
+            } finally {
+                for (java.net.Socket s : queued) {
+                    s.close();
+                }
+            }
         }
     }
 
