@@ -9,7 +9,6 @@ import io.socketdoctor.config.Config;
 import io.socketdoctor.event.Event;
 import io.socketdoctor.event.EventSink;
 import io.socketdoctor.export.MetricsSource;
-import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
 import java.time.Duration;
@@ -49,8 +48,9 @@ public final class OtlpExporter implements EventSink.Listener {
     /** {@code otlp.interval} at most (the option takes more: a longer one is this). */
     static final long MAX_INTERVAL_MILLIS = 3_600_000;
 
-    private final URL logsUrl;
-    private final URL metricsUrl;
+    private final URI base;
+    private URL logsUrl;
+    private URL metricsUrl;
     private final EventSink sink;
     private final Map<String, String> environment;
     private final long intervalMillis;
@@ -77,10 +77,8 @@ public final class OtlpExporter implements EventSink.Listener {
     private int pendingCount;
 
     private OtlpExporter(URI base, EventSink sink, Map<String, String> environment, long intervalMillis,
-                         MetricsSource source, Map<String, String> commonTags, Runnable agentThreadMarker)
-            throws MalformedURLException {
-        this.logsUrl = URI.create(base + "/v1/logs").toURL();
-        this.metricsUrl = URI.create(base + "/v1/metrics").toURL();
+                         MetricsSource source, Map<String, String> commonTags, Runnable agentThreadMarker) {
+        this.base = base;
         this.sink = sink;
         this.environment = environment;
         this.intervalMillis = Math.min(intervalMillis, MAX_INTERVAL_MILLIS);
@@ -88,18 +86,46 @@ public final class OtlpExporter implements EventSink.Listener {
         this.commonTags = commonTags;
         this.logProblems = new SendProblems("log records", base.toString());
         this.metricProblems = new SendProblems("metrics", base.toString());
-        this.thread = agentThread(this::run, "socket-doctor-otlp", agentThreadMarker);
+
+        this.thread = agentThread(new Loop(this), "socket-doctor-otlp", agentThreadMarker);
         this.watchdogThread = agentThread(watchdog, "socket-doctor-otlp-watchdog", agentThreadMarker);
     }
 
+    // Classes, not lambdas: this runs before main, where a lambda's first bootstrap costs milliseconds.
     private static Thread agentThread(Runnable task, String name, Runnable agentThreadMarker) {
-        Thread thread = new Thread(() -> {
-            agentThreadMarker.run(); // first: its sockets are the agent's, never diagnosed or tracked
-            task.run();
-        }, name);
+        Thread thread = new Thread(new AgentTask(agentThreadMarker, task), name);
         thread.setDaemon(true);
         thread.setContextClassLoader(null);
         return thread;
+    }
+
+    private static final class AgentTask implements Runnable {
+        private final Runnable marker;
+        private final Runnable task;
+
+        AgentTask(Runnable marker, Runnable task) {
+            this.marker = marker;
+            this.task = task;
+        }
+
+        @Override
+        public void run() {
+            marker.run(); // first: its sockets are the agent's, never diagnosed or tracked
+            task.run();
+        }
+    }
+
+    private static final class Loop implements Runnable {
+        private final OtlpExporter exporter;
+
+        Loop(OtlpExporter exporter) {
+            this.exporter = exporter;
+        }
+
+        @Override
+        public void run() {
+            exporter.run();
+        }
     }
 
     /**
@@ -182,12 +208,19 @@ public final class OtlpExporter implements EventSink.Listener {
 
     /**
      * Builds the resource, the scope and the metrics registry on first need (the first event, the
-     * first export, or exit), not at start: protobuf's descriptors and the registry cost a few
-     * hundred milliseconds of CPU that a JVM's start should not compete with.
+     * first export, or exit), not at start: protobuf's descriptors, the registry and the URLs cost a
+     * few hundred milliseconds of CPU that a JVM's start should not compete with.
      */
     private void ready() {
         if (resource != null) {
             return;
+        }
+        // A URL's first use looks for protocol handlers through the class path and the runtime image.
+        try {
+            logsUrl = URI.create(base + "/v1/logs").toURL();
+            metricsUrl = URI.create(base + "/v1/metrics").toURL();
+        } catch (java.net.MalformedURLException e) {
+            throw new IllegalStateException("the validated URL " + base, e);
         }
         // The sink's identity, so the resource names the process as the JSON events do.
         resourceAttributes = OtlpResource.attributes(sink.identity(), environment);
