@@ -59,7 +59,7 @@ final class Plan {
                 // The OTLP exporter's own cost: its thread, classes and requests, to a stand-in
                 // collector on loopback that answers 200.
                 new Configuration("E", "agent, otlp to a collector",
-                        List.of("-javaagent:{agent}=otlp={collector},otlp.interval=1s"), Expect.AGENT));
+                        List.of("-javaagent:{agent}=otlp={collector}"), Expect.AGENT));
     }
 
     /** Flags every JVM gets, whatever its configuration. */
