@@ -167,14 +167,18 @@ class AttachIT {
         }
     }
 
-    /** A JVM started with -javaagent is found by attach (no second agent load) and can be detached. */
+    /**
+     * A JVM started with -javaagent is found by attach (no second agent load) and can be detached,
+     * with its OTLP exporter: the exporter's threads go, and nothing more reaches the collector.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("jdks")
     void aJavaagentSessionIsRecognisedAndDetachable(Jvm jvm) throws Exception {
         Path dir = Jvm.workDir("attach-javaagent-jdk" + jvm.feature());
         Path events = dir.resolve("events.jsonl");
-        try (Live probe = Live.start(jvm, dir, "probe", List.of(), Map.of(),
-                List.of(Jvm.agent("events=" + events)))) {
+        try (OtlpReceiver collector = new OtlpReceiver();
+             Live probe = Live.start(jvm, dir, "probe", List.of(), Map.of(),
+                List.of(Jvm.agent("events=" + events + ",otlp=" + collector.url())))) {
             String pid = Long.toString(probe.pid());
             awaitEvents(events, 2, probe);
             assertEquals("yes (-javaagent)", listed(jvm, probe.pid()), "list");
@@ -189,6 +193,13 @@ class AttachIT {
             probe.awaitFailures(failures + 5);
             assertEquals(size, Files.size(events), "events after detaching a -javaagent session");
             assertFalse(jcmd(jvm, probe.pid(), "Thread.print").contains("socket-doctor"), "threads after detach");
+            // The detach's last round sent what was queued; after it, nothing more.
+            assertTrue(collector.logRequests.get() > 0, "the exporter sent nothing before detach");
+            int requests = collector.logRequests.get() + collector.metricRequests.get();
+            probe.awaitFailures(probe.failures().size() + 5);
+            Thread.sleep(1500);
+            assertEquals(requests, collector.logRequests.get() + collector.metricRequests.get(),
+                    "OTLP requests after detach");
         }
     }
 
