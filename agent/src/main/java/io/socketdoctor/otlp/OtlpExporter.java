@@ -8,6 +8,7 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.socketdoctor.config.Config;
 import io.socketdoctor.event.Event;
 import io.socketdoctor.event.EventSink;
+import io.socketdoctor.export.AgentThreads;
 import io.socketdoctor.export.MetricsSource;
 import java.net.URI;
 import java.net.URL;
@@ -87,34 +88,11 @@ public final class OtlpExporter implements EventSink.Listener {
         this.logProblems = new SendProblems("log records", base.toString());
         this.metricProblems = new SendProblems("metrics", base.toString());
 
-        this.thread = agentThread(new Loop(this), "socket-doctor-otlp", agentThreadMarker);
-        this.watchdogThread = agentThread(watchdog, "socket-doctor-otlp-watchdog", agentThreadMarker);
+        this.thread = new AgentThreads("socket-doctor-otlp", agentThreadMarker).newThread(new Loop(this));
+        this.watchdogThread = new AgentThreads("socket-doctor-otlp-watchdog", agentThreadMarker).newThread(watchdog);
     }
 
-    // Classes, not lambdas: this runs before main, where a lambda's first bootstrap costs milliseconds.
-    private static Thread agentThread(Runnable task, String name, Runnable agentThreadMarker) {
-        Thread thread = new Thread(new AgentTask(agentThreadMarker, task), name);
-        thread.setDaemon(true);
-        thread.setContextClassLoader(null);
-        return thread;
-    }
-
-    private static final class AgentTask implements Runnable {
-        private final Runnable marker;
-        private final Runnable task;
-
-        AgentTask(Runnable marker, Runnable task) {
-            this.marker = marker;
-            this.task = task;
-        }
-
-        @Override
-        public void run() {
-            marker.run(); // first: its sockets are the agent's, never diagnosed or tracked
-            task.run();
-        }
-    }
-
+    /** The exporter's loop as a class, not a lambda: it is made before main. */
     private static final class Loop implements Runnable {
         private final OtlpExporter exporter;
 
