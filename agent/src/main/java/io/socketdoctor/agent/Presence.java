@@ -1,6 +1,7 @@
 package io.socketdoctor.agent;
 
 import io.socketdoctor.cli.PresenceMarks;
+import io.socketdoctor.config.AgentVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,7 +59,7 @@ final class Presence implements AutoCloseable {
     static void announce(Session session, String via) {
         try {
             Instant since = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-            String value = PresenceMarks.describe(PresenceMarks.version(), via, since, session.config().toString());
+            String value = PresenceMarks.describe(AgentVersion.of(), via, since, session.config().toString());
             Path marker = writeMarker(value);
             Thread hook = null;
             if (marker != null) {

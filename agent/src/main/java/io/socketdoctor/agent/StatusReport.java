@@ -3,6 +3,7 @@ package io.socketdoctor.agent;
 import io.socketdoctor.classify.Api;
 import io.socketdoctor.cli.PresenceMarks;
 import io.socketdoctor.cli.StatusText;
+import io.socketdoctor.config.AgentVersion;
 import io.socketdoctor.event.ErrorCounts;
 import io.socketdoctor.hook.HookSite;
 import io.socketdoctor.hook.HookSites;
@@ -34,7 +35,7 @@ final class StatusReport {
     static String body(Session session) {
         ErrorCounts counts = session.counts();
         StringBuilder out = new StringBuilder();
-        out.append("agent: Socket Doctor ").append(PresenceMarks.version()).append(" on Java ")
+        out.append("agent: Socket Doctor ").append(AgentVersion.of()).append(" on Java ")
                 // the property, not Runtime.version(): its toString runs streams and lambdas
                 .append(System.getProperty("java.runtime.version")).append(", pid ")
                 .append(ProcessHandle.current().pid());

@@ -1,5 +1,6 @@
 package io.socketdoctor.cli;
 
+import io.socketdoctor.config.AgentVersion;
 import io.socketdoctor.config.Option;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -113,7 +114,7 @@ public final class Main {
 
     static String help() {
         StringBuilder out = new StringBuilder();
-        out.append("Socket Doctor ").append(PresenceMarks.version())
+        out.append("Socket Doctor ").append(AgentVersion.of())
                 .append(": attach to a running JVM, see why its sockets fail, detach again.\n\n");
         out.append(usage()).append("\n\n");
         out.append("  list                     the JVMs you can attach to: pid, user, whether Socket Doctor is in"

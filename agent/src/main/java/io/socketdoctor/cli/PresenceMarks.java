@@ -71,15 +71,6 @@ public final class PresenceMarks {
         return fields;
     }
 
-    /**
-     * The jar's version (its manifest, whose main section counts for every package in it, the
-     * agent's as this one's), or {@code dev} when run from classes.
-     */
-    public static String version() {
-        String v = PresenceMarks.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
-    }
-
     // ---- the marker file ----
 
     /** Where JVMs leave marker files: /tmp on Linux (where HotSpot puts its attach socket too). */

@@ -127,49 +127,45 @@ public final class EventSink implements EventReceiver, AutoCloseable {
     }
 
     /**
-     * Which process the events come from, and its JSON fields, escaped once. Worked out on first use,
-     * by the warm-up or the writer thread, unless given: {@link Identity#of} makes a random instance id,
-     * and seeding {@code SecureRandom} before main would cost main tens of milliseconds and a hundred
-     * JDK classes.
+     * Which process the events come from, with its JSON fields escaped once: worked out on first
+     * use, by the warm-up (100 ms in) or the writer thread, so that a JVM's start does not read
+     * /proc for it. One field, so the two can never disagree.
      */
-    private volatile Identity identity;
-    private volatile String identityJson;
-    private final Object identityLock = new Object();
+    private record Named(Identity identity, String json) {
+    }
+
+    private volatile Named named;
+    /** Not the sink's own monitor: stop() holds that while it waits for the writer. */
+    private final Object namedLock = new Object();
 
     public Identity identity() {
-        Identity known = identity;
-        if (known != null) {
-            return known;
-        }
-        synchronized (identityLock) {
-            if (identity == null) {
-                Identity made = Identity.of(config);
-                identityJson = JsonLine.identityFields(made);
-                identity = made;
-            }
-            return identity;
-        }
+        return named().identity();
     }
 
     private String identityJson() {
-        String json = identityJson;
-        if (json == null) {
-            identity();
-            json = identityJson;
+        return named().json();
+    }
+
+    private Named named() {
+        Named known = named;
+        if (known == null) {
+            synchronized (namedLock) {
+                if (named == null) {
+                    Identity made = Identity.of(config);
+                    named = new Named(made, JsonLine.identityFields(made));
+                }
+                known = named;
+            }
         }
-        return json;
+        return known;
     }
 
     /** log.to=stdout: read once here, so the first real event loads nothing of the options. */
     private final boolean toStdout;
 
-    private EventSink(Config config, Identity identity) throws IOException {
+    private EventSink(Config config) throws IOException {
         this.config = config;
         this.toStdout = config.logTo() == Config.LogTo.STDOUT;
-        if (identity != null) {
-            this.identityJson = JsonLine.identityFields(identity);
-            this.identity = identity;
-        }
         this.counts = new ErrorCounts(config.prometheus() == null ? 0 : config.metricsPeers());
         listeners.add(counts);
         this.limiter = new RateLimiter(config.logRate());
@@ -187,12 +183,7 @@ public final class EventSink implements EventReceiver, AutoCloseable {
 
     /** Opens the outputs (a bad event path fails here, before anything runs). */
     public static EventSink open(Config config) throws IOException {
-        return open(config, null);
-    }
-
-    /** With an identity worked out by the caller (the same one its other outputs name), or null to work it out on first use. */
-    public static EventSink open(Config config, Identity identity) throws IOException {
-        return new EventSink(config, identity);
+        return new EventSink(config);
     }
 
     /**

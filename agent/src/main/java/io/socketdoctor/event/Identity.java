@@ -1,5 +1,6 @@
 package io.socketdoctor.event;
 
+import io.socketdoctor.config.AgentVersion;
 import io.socketdoctor.config.Config;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -25,7 +26,7 @@ public record Identity(String service, String host, long pid, String agentVersio
 
     static Identity of(Config config, Map<String, String> environment, String command) {
         return new Identity(service(config.service(), environment, command), host(environment),
-                ProcessHandle.current().pid(), jarVersion(), newInstanceId(),
+                ProcessHandle.current().pid(), AgentVersion.of(), newInstanceId(),
                 // the property, not Runtime.version(): its toString runs streams and lambdas
                 System.getProperty("java.runtime.version", System.getProperty("java.version", "")));
     }
@@ -115,11 +116,5 @@ public record Identity(String service, String host, long pid, String agentVersio
             }
         }
         return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    /** The jar's version (its manifest), or {@code dev} when run from classes. */
-    public static String jarVersion() {
-        String v = Identity.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
     }
 }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.socketdoctor.classify.Api;
+import io.socketdoctor.config.AgentVersion;
 import io.socketdoctor.event.ErrorCounts;
 import io.socketdoctor.event.Identity;
 import io.socketdoctor.track.ConnectionStats;
@@ -140,7 +141,7 @@ final class SocketMeters {
                 .register(registry);
         Gauge.builder(BUILD_INFO, () -> 1.0).strongReference(true)
                 .description("Always 1: the agent's version and the JDK's feature release it runs on, as tags")
-                .tags("version", Identity.jarVersion(), "jdk", jdk()).register(registry);
+                .tags("version", AgentVersion.of(), "jdk", jdk()).register(registry);
     }
 
     /** Registers the series that events created since the last call; call before every scrape. */
